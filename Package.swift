@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Essaim",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Essaim", targets: ["Essaim"]),
+        .executable(name: "essaim", targets: ["essaim"]),
+    ],
+    dependencies: [
+        // Command line parsing for the `essaim` executable (the contract's CLI).
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The library logs through a caller-supplied Logger and never prints.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "EssaimCLMDB",
+            pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"])]
+        ),
+        .target(
+            name: "Essaim",
+            dependencies: [
+                "EssaimCLMDB",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "essaim",
+            dependencies: [
+                "Essaim",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "EssaimTests",
+            dependencies: ["Essaim", "essaim"],
+            resources: []
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

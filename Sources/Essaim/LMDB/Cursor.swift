@@ -1,0 +1,47 @@
+import EssaimCLMDB
+
+/// A position in a database, valid only inside ``Transaction/withCursor(_:_:)``.
+///
+/// Keys and values handed to callers point into the memory map and are valid only
+/// until the cursor moves.
+final class Cursor {
+    private var handle: OpaquePointer?
+    let db: Database
+
+    init(_ handle: OpaquePointer, db: Database) {
+        self.handle = handle
+        self.db = db
+    }
+
+    func close() {
+        if let handle { mdb_cursor_close(handle) }
+        handle = nil
+    }
+
+    typealias Entry = (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
+
+    private func move(_ op: MDB_cursor_op, key: UnsafeRawBufferPointer? = nil) throws(LMDBError) -> Entry? {
+        guard let handle else { preconditionFailure("cursor used after close") }
+        var k = MDB_val(mv_size: key?.count ?? 0, mv_data: key.flatMap { UnsafeMutableRawPointer(mutating: $0.baseAddress) })
+        var v = MDB_val()
+        let rc = mdb_cursor_get(handle, &k, &v, op)
+        if rc == MDB_NOTFOUND { return nil }
+        try LMDBError.check(rc, "moving a cursor on \(db.name)")
+        return (UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size),
+                UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
+    }
+
+    /// The first entry.
+    func first() throws(LMDBError) -> Entry? { try move(MDB_FIRST) }
+    /// The last entry.
+    func last() throws(LMDBError) -> Entry? { try move(MDB_LAST) }
+    /// The entry after the current one.
+    func next() throws(LMDBError) -> Entry? { try move(MDB_NEXT) }
+    /// The entry before the current one.
+    func previous() throws(LMDBError) -> Entry? { try move(MDB_PREV) }
+
+    /// The first entry whose key is ≥ `key`.
+    func seek(atOrAfter key: [UInt8]) throws -> Entry? {
+        try key.withUnsafeBytes { k throws(LMDBError) in try move(MDB_SET_RANGE, key: k) }
+    }
+}

@@ -1,0 +1,113 @@
+import EssaimCLMDB
+
+/// Bytes that can be handed to LMDB as a key or a value without copying.
+protocol RawBytes {
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R
+}
+
+extension Array: RawBytes where Element == UInt8 {}
+extension ArraySlice: RawBytes where Element == UInt8 {}
+
+/// A named key–value table inside the environment (an LMDB `MDB_dbi`).
+struct Database: Sendable {
+    let dbi: MDB_dbi
+    let name: String
+}
+
+/// A transaction handed to a ``Environment/read(_:)`` or ``Environment/write(_:)``
+/// closure. It is valid only inside that closure: using it afterwards is a
+/// programming error and traps.
+final class Transaction {
+    private var handle: OpaquePointer?
+    /// `true` for the write transaction.
+    let isWrite: Bool
+
+    init(_ handle: OpaquePointer, isWrite: Bool) {
+        self.handle = handle
+        self.isWrite = isWrite
+    }
+
+    deinit { if let handle { mdb_txn_abort(handle) } }
+
+    var raw: OpaquePointer {
+        guard let handle else { preconditionFailure("transaction used outside its closure") }
+        return handle
+    }
+
+    func commit() throws(LMDBError) {
+        let h = raw
+        handle = nil  // mdb_txn_commit frees the handle even when it fails
+        try LMDBError.check(mdb_txn_commit(h), "committing")
+    }
+
+    func finish(commit: Bool) {
+        guard let h = handle else { return }
+        handle = nil
+        mdb_txn_abort(h)
+    }
+
+    /// Opens (and with `create`, creates) a named database.
+    func open(_ name: String, create: Bool) throws(LMDBError) -> Database {
+        var dbi: MDB_dbi = 0
+        try LMDBError.check(mdb_dbi_open(raw, name, create ? UInt32(MDB_CREATE) : 0, &dbi), "opening table \(name)")
+        return Database(dbi: dbi, name: name)
+    }
+
+    /// Calls `body` with the value stored under `key`, or `nil`; the bytes are valid
+    /// only during the call (they point into the memory map).
+    func withValue<K: RawBytes, T>(_ db: Database, _ key: K, _ body: (UnsafeRawBufferPointer?) throws -> T) throws -> T {
+        var value = MDB_val()
+        let rc = key.withUnsafeBytes { k in
+            var keyVal = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
+            return mdb_get(raw, db.dbi, &keyVal, &value)
+        }
+        if rc == MDB_NOTFOUND { return try body(nil) }
+        try LMDBError.check(rc, "reading \(db.name)")
+        return try body(UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size))
+    }
+
+    /// The value stored under `key`, copied out, or `nil`.
+    func get<K: RawBytes>(_ db: Database, _ key: K) throws -> [UInt8]? {
+        try withValue(db, key) { $0.map { Array($0) } }
+    }
+
+    /// Stores `value` under `key`. `append` tells LMDB the key sorts after every existing key.
+    func put<K: RawBytes, V: RawBytes>(_ db: Database, _ key: K, _ value: V, append: Bool = false) throws(LMDBError) {
+        let rc = key.withUnsafeBytes { k in
+            value.withUnsafeBytes { v in
+                var keyVal = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
+                var val = MDB_val(mv_size: v.count, mv_data: UnsafeMutableRawPointer(mutating: v.baseAddress))
+                return mdb_put(raw, db.dbi, &keyVal, &val, append ? UInt32(MDB_APPEND) : 0)
+            }
+        }
+        try LMDBError.check(rc, "writing \(db.name)")
+    }
+
+    /// Removes `key`; returns whether it was there.
+    @discardableResult
+    func delete<K: RawBytes>(_ db: Database, _ key: K) throws(LMDBError) -> Bool {
+        let rc = key.withUnsafeBytes { k in
+            var keyVal = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
+            return mdb_del(raw, db.dbi, &keyVal, nil)
+        }
+        if rc == MDB_NOTFOUND { return false }
+        try LMDBError.check(rc, "deleting from \(db.name)")
+        return true
+    }
+
+    /// Number of entries in `db`.
+    func count(_ db: Database) throws(LMDBError) -> Int {
+        var stat = MDB_stat()
+        try LMDBError.check(mdb_stat(raw, db.dbi, &stat), "stat \(db.name)")
+        return stat.ms_entries
+    }
+
+    /// Runs `body` with a cursor on `db`, closed when `body` returns.
+    func withCursor<T>(_ db: Database, _ body: (Cursor) throws -> T) throws -> T {
+        var cursor: OpaquePointer?
+        try LMDBError.check(mdb_cursor_open(raw, db.dbi, &cursor), "opening a cursor on \(db.name)")
+        let wrapped = Cursor(cursor!, db: db)
+        defer { wrapped.close() }
+        return try body(wrapped)
+    }
+}

@@ -1,0 +1,100 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Counts and sizes of a ledger, as `essaim stats` prints them.
+public struct LedgerStatistics: Sendable, Equatable {
+    /// Events stored.
+    public var events: Int
+    /// The last position (0 when empty).
+    public var headPosition: UInt64
+    /// Number of streams.
+    public var streams: Int
+    /// Events per type, for every type of the catalogue (0 when none).
+    public var eventsByType: [EventType: Int]
+    /// Size of the ledger's files on disk, in bytes.
+    public var bytesOnDisk: Int
+    /// Bytes of the data file in use.
+    public var bytesUsed: Int
+    /// The current memory-map size.
+    public var mapSize: Int
+}
+
+extension Ledger {
+    /// The last position (0 for an empty ledger).
+    public func headPosition() throws -> UInt64 {
+        try read { txn in try store.head(txn) }
+    }
+
+    /// The event at `position`, or `nil` when there is none.
+    public func event(at position: UInt64) throws -> RecordedEvent? {
+        try read { txn in try store.record(at: position, txn).map(RecordedEvent.init) }
+    }
+
+    /// The event with `id`, or `nil`.
+    public func event(id: EventID) throws -> RecordedEvent? {
+        try read { txn in
+            try store.position(of: id, txn).flatMap { try store.record(at: $0, txn) }.map(RecordedEvent.init)
+        }
+    }
+
+    /// Calls `body` with every event from `start` through `end` in position order,
+    /// all from one consistent snapshot; `body` returns `false` to stop.
+    public func forEachEvent(from start: UInt64 = 1, through end: UInt64 = .max,
+                             _ body: (RecordedEvent) throws -> Bool) throws {
+        try read { txn in
+            try store.forEach(from: start, through: end, txn) { record in try body(try RecordedEvent(record)) }
+        }
+    }
+
+    /// The events from `start` through `end`, in position order.
+    public func events(from start: UInt64 = 1, through end: UInt64 = .max) throws -> [RecordedEvent] {
+        var out: [RecordedEvent] = []
+        try forEachEvent(from: start, through: end) { out.append($0); return true }
+        return out
+    }
+
+    /// The events of one stream, in version order (empty for an unknown stream).
+    public func events(inStream stream: String) throws -> [RecordedEvent] {
+        try read { txn in
+            try store.positions(of: stream, txn).map { position in
+                guard let record = try store.record(at: position, txn) else {
+                    throw LedgerError(.corrupt, "stream \(stream) points to missing position \(position)")
+                }
+                return try RecordedEvent(record)
+            }
+        }
+    }
+
+    /// The last version of `stream`, or `nil` when it has no event.
+    public func version(ofStream stream: String) throws -> UInt64? {
+        try read { txn in try store.version(of: stream, txn) }
+    }
+
+    /// Counts and sizes.
+    public func statistics() throws -> LedgerStatistics {
+        try read { txn in
+            var byType = Dictionary(uniqueKeysWithValues: EventType.allCases.map { ($0, 0) })
+            var count = 0
+            try store.forEachRaw(from: 1, txn) { position, bytes in
+                // Layout 1 puts the type code in the second byte.
+                guard bytes.count > 1, let type = EventType(code: bytes[1]) else {
+                    throw LedgerError(.corrupt, "event at position \(position) has no known type")
+                }
+                byType[type, default: 0] += 1
+                count += 1
+                return true
+            }
+            return LedgerStatistics(
+                events: count, headPosition: try store.head(txn), streams: try txn.count(store.heads),
+                eventsByType: byType, bytesOnDisk: Self.fileSize(path + "/data.mdb") + Self.fileSize(path + "/lock.mdb"),
+                bytesUsed: environment.usedBytes, mapSize: environment.mapSize)
+        }
+    }
+
+    private static func fileSize(_ path: String) -> Int {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return 0 }
+        return Int(info.st_blocks) * 512
+    }
+}

@@ -1,0 +1,289 @@
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How to open a ledger. Every field has a default that suits the CLI.
+public struct LedgerConfiguration: Sendable {
+    /// Open without write access (queries, export). Appends then fail with `.readOnly`.
+    public var readOnly: Bool
+    /// Memory-map size to start with; the map grows by doubling when a write fills it.
+    public var initialMapSize: Int
+    /// The map never grows past this size; a write that needs more fails.
+    public var maximumMapSize: Int
+    /// `true` (the default) makes every commit durable (fsync) before it returns.
+    public var durable: Bool
+    /// Where the library logs; by default nowhere.
+    public var logger: Logger
+
+    /// A configuration; the defaults give a durable, writable ledger with a 64 MiB initial map.
+    public init(readOnly: Bool = false, initialMapSize: Int = 64 << 20, maximumMapSize: Int = 1 << 40,
+                durable: Bool = true, logger: Logger = Logger(label: "essaim", factory: { _ in SwiftLogNoOpLogHandler() })) {
+        self.readOnly = readOnly
+        self.initialMapSize = initialMapSize
+        self.maximumMapSize = maximumMapSize
+        self.durable = durable
+        self.logger = logger
+    }
+}
+
+/// What an append or import did.
+public struct AppendReport: Sendable, Equatable {
+    /// Events stored.
+    public var appended = 0
+    /// Events skipped because the same id was already stored with the same content.
+    public var duplicates = 0
+    /// Position of the first event stored, when any was.
+    public var firstPosition: UInt64?
+    /// Position of the last event stored, when any was.
+    public var lastPosition: UInt64?
+
+    /// An empty report.
+    public init() {}
+}
+
+/// Progress of a long import, reported every few thousand lines.
+public struct ImportProgress: Sendable {
+    /// Lines read so far.
+    public var lines: Int
+    /// Bytes read so far.
+    public var bytes: Int
+    /// Total bytes of all inputs, when known.
+    public var totalBytes: Int?
+}
+
+/// An Essaim ledger: an append-only log of business-support events in an LMDB
+/// environment, checked against the catalogue's refusal rules as it grows.
+///
+/// A `Ledger` is safe to share between threads: reads run concurrently, writes
+/// are serialized by LMDB (also across processes).
+public final class Ledger: Sendable {
+    /// The ledger's directory.
+    public let path: String
+    let environment: Environment
+    let store: EventStore
+    let catalogueTable: Database
+    let logger: Logger
+
+    private init(path: String, environment: Environment, store: EventStore, catalogue: Database, logger: Logger) {
+        self.path = path
+        self.environment = environment
+        self.store = store
+        self.catalogueTable = catalogue
+        self.logger = logger
+    }
+
+    /// Creates an empty ledger: the directory (mode 0700, created when missing) and
+    /// its files (mode 0600). Throws `.alreadyExists` when a ledger is there already.
+    public static func create(at path: String, configuration: LedgerConfiguration = .init()) throws -> Ledger {
+        if access(path + "/data.mdb", F_OK) == 0 {
+            throw LedgerError(.alreadyExists, "a ledger already exists at \(path)")
+        }
+        if mkdir(path, 0o700) != 0 && errno != EEXIST {
+            throw LedgerError(errno == ENOENT ? .missing : .unavailable,
+                              "cannot create ledger directory \(path): \(String(cString: strerror(errno)))")
+        }
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+            throw LedgerError(.foreign, "\(path) exists and is not a directory")
+        }
+        chmod(path, 0o700)
+        return try open(at: path, configuration: configuration, create: true)
+    }
+
+    /// Opens an existing ledger. Throws a ``LedgerError`` whose ``LedgerError/isOpenFailure``
+    /// is true when there is no ledger, a foreign or newer one, or it cannot be reached.
+    public static func open(at path: String, configuration: LedgerConfiguration = .init()) throws -> Ledger {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw LedgerError(.missing, "no ledger at \(path) (create one with `essaim init`)")
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR else { throw LedgerError(.foreign, "\(path) is not a ledger directory") }
+        guard access(path + "/data.mdb", F_OK) == 0 else {
+            throw LedgerError(.missing, "no ledger at \(path) (create one with `essaim init`)")
+        }
+        return try open(at: path, configuration: configuration, create: false)
+    }
+
+    private static func open(at path: String, configuration: LedgerConfiguration, create: Bool) throws -> Ledger {
+        var options = Environment.Options()
+        options.readOnly = configuration.readOnly && !create
+        options.initialMapSize = configuration.initialMapSize
+        options.maximumMapSize = configuration.maximumMapSize
+        options.durable = configuration.durable
+        do {
+            let environment = try Environment(path: path, options: options)
+            let open = { (txn: Transaction) throws -> (EventStore, Database) in
+                let store = try EventStore.open(in: txn, create: create)
+                let catalogue = try txn.open("catalogue", create: create)
+                return (store, catalogue)
+            }
+            let (store, catalogue) = try options.readOnly ? environment.read(open) : environment.write(open)
+            configuration.logger.debug("opened ledger", metadata: ["path": "\(path)", "readOnly": "\(options.readOnly)"])
+            return Ledger(path: path, environment: environment, store: store, catalogue: catalogue, logger: configuration.logger)
+        } catch let error as LMDBError {
+            throw translate(error, opening: path)
+        }
+    }
+
+    static func translate(_ error: LMDBError, opening path: String) -> LedgerError {
+        switch error.code {
+        case .missing: return LedgerError(.missing, "no ledger at \(path)", underlying: error)
+        case .permissionDenied, .busy:
+            return LedgerError(.unavailable, "cannot open the ledger at \(path): \(error.message)", underlying: error)
+        case .corrupt, .versionMismatch, .notFound:
+            return LedgerError(.foreign, "\(path) does not hold an Essaim ledger: \(error.message)", underlying: error)
+        default: return LedgerError(.storage, error.message, underlying: error)
+        }
+    }
+
+    private func translate(_ error: LMDBError) -> LedgerError {
+        if environment.isReadOnly && error.code == .permissionDenied {
+            return LedgerError(.readOnly, "the ledger at \(path) is open read-only", underlying: error)
+        }
+        if error.code == .mapFull {
+            return LedgerError(.storage, "the ledger reached its maximum map size: \(error.message)", underlying: error)
+        }
+        return LedgerError(.storage, error.message, underlying: error)
+    }
+
+    /// Runs a storage operation, turning raw storage errors into ``LedgerError``s.
+    func storage<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as LMDBError { throw translate(error) }
+    }
+
+    func read<T>(_ body: (Transaction) throws -> T) throws -> T {
+        try storage { try environment.read(body) }
+    }
+
+    func write<T>(_ body: (Transaction) throws -> T) throws -> T {
+        guard !environment.isReadOnly else { throw LedgerError(.readOnly, "the ledger at \(path) is open read-only") }
+        return try storage { try environment.write(body) }
+    }
+
+    // MARK: Appending
+
+    /// Appends a batch atomically: every event is checked against the refusal rules
+    /// (and its expected version) in order; if one is refused, none is stored and
+    /// the ``EventRefusal`` names it (its `line` is the 1-based index in `events`).
+    @discardableResult
+    public func append(_ events: [NewEvent]) throws -> AppendReport {
+        try write { txn in
+            var batch = try AppendBatch(ledger: self, txn: txn)
+            for (index, event) in events.enumerated() {
+                try batch.add(event, line: events.count > 1 ? index + 1 : nil, source: nil)
+            }
+            return batch.report
+        }
+    }
+
+    /// Appends one event; see ``append(_:)-([NewEvent])``.
+    @discardableResult
+    public func append(_ event: NewEvent) throws -> AppendReport {
+        try append([event])
+    }
+
+    /// Imports JSON Lines files (`events.md` format) all-or-nothing: every line is
+    /// checked in order; the first refused line aborts the import and nothing is stored.
+    ///
+    /// Blank lines are skipped. `progress` is called every 10,000 lines.
+    @discardableResult
+    public func importFiles(_ paths: [String], progress: ((ImportProgress) -> Void)? = nil) throws -> AppendReport {
+        var total = 0
+        for path in paths {
+            var info = stat()
+            guard stat(path, &info) == 0 else {
+                throw LedgerError(.missing, "cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            total += Int(info.st_size)
+        }
+        // Size the map for the whole import up front so it rarely has to be retried.
+        try storage { try environment.reserve(bytes: total * 3) }
+        return try write { txn in
+            var batch = try AppendBatch(ledger: self, txn: txn)
+            var lines = 0
+            var bytesBefore = 0
+            for path in paths {
+                let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+                guard fd >= 0 else { throw LedgerError(.missing, "cannot read \(path): \(String(cString: strerror(errno)))") }
+                defer { close(fd) }
+                var reader = LineReader(fd: fd, maximumLength: EventLine.maximumLength)
+                var lineNumber = 0
+                while let line = try reader.next() {
+                    lineNumber += 1
+                    lines += 1
+                    try batch.add(line: line, number: lineNumber, source: path)
+                    if lines % 10_000 == 0 {
+                        progress?(ImportProgress(lines: lines, bytes: bytesBefore + reader.bytesRead, totalBytes: total))
+                    }
+                }
+                bytesBefore += reader.bytesRead
+            }
+            return batch.report
+        }
+    }
+
+    /// Imports JSON Lines held in memory; see ``importFiles(_:progress:)``.
+    @discardableResult
+    public func importJSONLines(_ text: String) throws -> AppendReport {
+        try write { txn in
+            var batch = try AppendBatch(ledger: self, txn: txn)
+            for (index, line) in text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+                try batch.add(line: .text(ArraySlice(line)), number: index + 1, source: nil)
+            }
+            return batch.report
+        }
+    }
+}
+
+/// The events of one write transaction, appended one by one.
+struct AppendBatch {
+    private var appender: EventStore.Appender
+    private let catalogue: Catalogue
+    private(set) var report = AppendReport()
+
+    init(ledger: Ledger, txn: Transaction) throws {
+        appender = try EventStore.Appender(store: ledger.store, txn: txn)
+        catalogue = Catalogue(table: ledger.catalogueTable, txn: txn)
+    }
+
+    mutating func add(line: LineReader.Line, number: Int, source: String?) throws {
+        switch line {
+        case let .tooLong(length):
+            throw EventRefusal(.malformed, "line of \(length) bytes is over the 1 MiB limit", line: number, source: source)
+        case let .text(bytes):
+            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
+            let event: NewEvent
+            do { event = try EventLine.decode(bytes) } catch {
+                var refusal = error
+                refusal.line = number
+                refusal.source = source
+                throw refusal
+            }
+            try add(event, line: number, source: source)
+        }
+    }
+
+    mutating func add(_ event: NewEvent, line: Int?, source: String?) throws {
+        let record = EventRecord(event)
+        do {
+            if let existing = try appender.duplicate(of: record) {
+                report.duplicates += 1
+                _ = existing
+                return
+            }
+            try catalogue.admit(event.event, occurredAt: event.occurredAt)
+            let stored = try appender.append(record, expected: event.expectedVersion)
+            report.appended += 1
+            report.firstPosition = report.firstPosition ?? stored.position
+            report.lastPosition = stored.position
+        } catch var refusal as EventRefusal {
+            refusal.line = line
+            refusal.source = source
+            refusal.eventType = event.event.type.rawValue
+            refusal.eventID = record.id.description
+            throw refusal
+        }
+    }
+}

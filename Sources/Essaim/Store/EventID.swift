@@ -1,0 +1,65 @@
+/// An event's identifier: a UUID, the ledger's idempotency key.
+///
+/// Accepted in either case on import; always written in lower case (RFC 9562's
+/// canonical form), which is the same UUID.
+public struct EventID: Hashable, Sendable, CustomStringConvertible {
+    /// The 16 bytes of the UUID, in network order.
+    public let bytes: [UInt8]
+
+    /// An identifier from its 16 bytes.
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == 16 else { return nil }
+        self.bytes = bytes
+    }
+
+    /// Parses the 36-character `8-4-4-4-12` hexadecimal form.
+    public init?(_ text: String) {
+        let chars = Array(text.utf8)
+        guard chars.count == 36 else { return nil }
+        var out = [UInt8]()
+        out.reserveCapacity(16)
+        var i = 0
+        while i < 36 {
+            if i == 8 || i == 13 || i == 18 || i == 23 {
+                guard chars[i] == UInt8(ascii: "-") else { return nil }
+                i += 1
+                continue
+            }
+            guard let hi = Self.nibble(chars[i]), let lo = Self.nibble(chars[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        bytes = out
+    }
+
+    /// A new random (version 4) identifier.
+    public static func random() -> EventID {
+        var generator = SystemRandomNumberGenerator()
+        var b = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        b[6] = b[6] & 0x0F | 0x40
+        b[8] = b[8] & 0x3F | 0x80
+        return EventID(bytes: b)!
+    }
+
+    /// The lower-case `8-4-4-4-12` form.
+    public var description: String {
+        let hex = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(36)
+        for (i, byte) in bytes.enumerated() {
+            if i == 4 || i == 6 || i == 8 || i == 10 { out.append(UInt8(ascii: "-")) }
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}

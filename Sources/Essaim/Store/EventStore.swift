@@ -1,0 +1,181 @@
+/// The append-only log inside an LMDB environment: positions, streams, ids.
+///
+/// Tables:
+/// - `meta`: the format-version record (`format` → u32).
+/// - `events`: u64 position (big-endian) → ``EventRecord`` bytes.
+/// - `ids`: 16-byte event id → u64 position (idempotency).
+/// - `streams`: stream name, `0x00`, u64 version → u64 position.
+/// - `heads`: stream name → u64 last version.
+struct EventStore {
+    /// The ledger format this code writes and reads.
+    static let formatVersion: UInt32 = 1
+    private static let formatKey = Array("format".utf8)
+
+    let meta: Database
+    let events: Database
+    let ids: Database
+    let streams: Database
+    let heads: Database
+
+    /// Opens the store's tables; with `create`, creates them and writes the format record.
+    ///
+    /// Throws `.foreign` when the environment lacks the tables or the record, and
+    /// `.newerFormat` when the record names a format newer than ``formatVersion``.
+    static func open(in txn: Transaction, create: Bool) throws -> EventStore {
+        func table(_ name: String) throws -> Database {
+            let result = Result { () throws(LMDBError) -> Database in try txn.open(name, create: create) }
+            if case let .failure(error) = result, error.code == .notFound || error.code == .corrupt {
+                throw LedgerError(.foreign, "not an Essaim ledger (no \(name) table)", underlying: error)
+            }
+            return try result.get()
+        }
+        let store = EventStore(meta: try table("meta"), events: try table("events"), ids: try table("ids"),
+                               streams: try table("streams"), heads: try table("heads"))
+        if create {
+            var w = ByteWriter()
+            w.u32(formatVersion)
+            try txn.put(store.meta, formatKey, w.bytes)
+        }
+        guard let raw = try txn.get(store.meta, formatKey), raw.count == 4 else {
+            throw LedgerError(.foreign, "not an Essaim ledger (no format record)")
+        }
+        let version = raw.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        if version > formatVersion {
+            throw LedgerError(.newerFormat, "ledger format \(version) is newer than this Essaim understands (\(formatVersion)); upgrade Essaim")
+        }
+        if version < formatVersion {
+            throw LedgerError(.foreign, "ledger format \(version) is not supported")
+        }
+        return store
+    }
+
+    /// The last position in the log (0 when empty).
+    func head(_ txn: Transaction) throws -> UInt64 {
+        try txn.withCursor(events) { cursor in
+            guard let last = try cursor.last() else { return 0 }
+            return ByteReader.u64(last.key) ?? 0
+        }
+    }
+
+    /// The last version of `stream`, or `nil` when the stream has no event.
+    func version(of stream: String, _ txn: Transaction) throws -> UInt64? {
+        try txn.withValue(heads, Array(stream.utf8)) { $0.flatMap(ByteReader.u64) }
+    }
+
+    /// The position of the event with `id`, or `nil`.
+    func position(of id: EventID, _ txn: Transaction) throws -> UInt64? {
+        try txn.withValue(ids, id.bytes) { $0.flatMap(ByteReader.u64) }
+    }
+
+    /// The record at `position`, or `nil`.
+    func record(at position: UInt64, _ txn: Transaction) throws -> EventRecord? {
+        try txn.withValue(events, ByteWriter.key(position)) { bytes in
+            try bytes.map { try EventRecord.decode($0, position: position) }
+        }
+    }
+
+    /// Calls `body` with each record from `start` through `end` in position order;
+    /// `body` returns `false` to stop early.
+    func forEach(from start: UInt64, through end: UInt64 = .max, _ txn: Transaction,
+                 _ body: (EventRecord) throws -> Bool) throws {
+        try forEachRaw(from: start, through: end, txn) { position, bytes in
+            try body(try EventRecord.decode(bytes, position: position))
+        }
+    }
+
+    /// Like ``forEach(from:through:_:_:)`` with the undecoded bytes (valid only during the call).
+    func forEachRaw(from start: UInt64, through end: UInt64 = .max, _ txn: Transaction,
+                    _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws {
+        try txn.withCursor(events) { cursor in
+            var entry = try cursor.seek(atOrAfter: ByteWriter.key(max(start, 1)))
+            while let (key, value) = entry {
+                guard let position = ByteReader.u64(key) else { throw LedgerError(.corrupt, "event key of \(key.count) bytes") }
+                if position > end { return }
+                if try !body(position, value) { return }
+                entry = try cursor.next()
+            }
+        }
+    }
+
+    /// Positions of the events of `stream`, in version order.
+    func positions(of stream: String, _ txn: Transaction) throws -> [UInt64] {
+        let prefix = Array(stream.utf8) + [0]
+        var out: [UInt64] = []
+        try txn.withCursor(streams) { cursor in
+            var entry = try cursor.seek(atOrAfter: prefix)
+            while let (key, value) = entry, key.count == prefix.count + 8, key.starts(with: prefix) {
+                if let position = ByteReader.u64(value) { out.append(position) }
+                entry = try cursor.next()
+            }
+        }
+        return out
+    }
+
+    /// What happened to one event handed to ``Appender/append(_:expected:)``.
+    enum Outcome: Equatable {
+        /// Stored at this position.
+        case appended(UInt64)
+        /// Already stored with the same content at this position; not stored again.
+        case duplicate(UInt64)
+    }
+
+    /// Appends within one write transaction, keeping the next position in hand.
+    struct Appender {
+        let store: EventStore
+        let txn: Transaction
+        let recordedAt: Instant
+        private(set) var nextPosition: UInt64
+
+        init(store: EventStore, txn: Transaction) throws {
+            precondition(txn.isWrite, "appending needs the write transaction")
+            self.store = store
+            self.txn = txn
+            self.recordedAt = Instant.now()
+            self.nextPosition = try store.head(txn) + 1
+        }
+
+        /// The stored duplicate's position when an event with `record`'s id is stored
+        /// with the same content; throws `.idConflict` when it is stored with other
+        /// content; `nil` when the id is new.
+        func duplicate(of record: EventRecord) throws -> UInt64? {
+            guard let existing = try store.position(of: record.id, txn) else { return nil }
+            guard let stored = try store.record(at: existing, txn) else {
+                throw LedgerError(.corrupt, "id \(record.id) points to missing position \(existing)")
+            }
+            guard stored.hasSameContent(as: record) else {
+                throw EventRefusal(.idConflict, "id already stored at position \(existing) with different content")
+            }
+            return existing
+        }
+
+        /// Files `record` in its stream at the next position, after checking `expected`.
+        /// The caller checks ``duplicate(of:)`` first.
+        mutating func append(_ record: EventRecord, expected: ExpectedVersion) throws -> EventRecord {
+            let streamKey = Array(record.stream.utf8)
+            let current = try store.version(of: record.stream, txn)
+            try Self.check(expected, current: current, stream: record.stream)
+            var stored = record
+            stored.position = nextPosition
+            stored.version = current.map { $0 + 1 } ?? 0
+            stored.recordedAt = recordedAt
+            let positionKey = ByteWriter.key(stored.position)
+            try txn.put(store.events, positionKey, stored.encode(), append: true)
+            try txn.put(store.ids, record.id.bytes, positionKey)
+            try txn.put(store.streams, streamKey + [0] + ByteWriter.key(stored.version), positionKey)
+            try txn.put(store.heads, streamKey, ByteWriter.key(stored.version))
+            nextPosition += 1
+            return stored
+        }
+
+        private static func check(_ expected: ExpectedVersion, current: UInt64?, stream: String) throws {
+            let actual = current.map(String.init) ?? "no-stream"
+            switch expected {
+            case .any: return
+            case .noStream where current == nil: return
+            case let .exactly(n) where current == n: return
+            default:
+                throw EventRefusal(.versionConflict, "stream \(stream) expected at version \(expected), actual \(actual)")
+            }
+        }
+    }
+}

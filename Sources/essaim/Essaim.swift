@@ -1,0 +1,72 @@
+import ArgumentParser
+import Essaim
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `essaim` command: git-style subcommands over one ledger directory.
+@main
+struct EssaimCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "essaim",
+        abstract: "An event-sourced ledger for business-support networks.",
+        discussion: """
+            The ledger is a directory chosen by --ledger PATH, else $ESSAIM_LEDGER, else ./essaim.ledger.
+
+            Exit codes: 0 success; 1 refused input or failed check; 2 usage error; \
+            3 the ledger cannot be opened (missing, locked, corrupt, wrong format version).
+
+            Example:
+              essaim --ledger club.ledger init
+              essaim --ledger club.ledger import Fixtures/territories-fr.jsonl Fixtures/seeds.jsonl
+              essaim --ledger club.ledger stats
+            """,
+        subcommands: [Init.self, Import.self, Append.self, Export.self, Log.self, Stats.self]
+    )
+
+    @OptionGroup var ledger: LedgerOptions
+
+    /// Runs the command line and maps every failure to the contract's exit codes.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+            Output.flush()
+        } catch {
+            Output.flush()
+            Glibc.exit(Self.report(error))
+        }
+    }
+
+    static func report(_ error: Error) -> Int32 {
+        switch error {
+        case let refusal as EventRefusal:
+            Output.error(refusal.description)
+            return 1
+        case let failure as LedgerError:
+            Output.error(failure.message)
+            return failure.isOpenFailure || failure.code == .readOnly ? 3 : 1
+        case let failure as CommandFailure:
+            Output.error(failure.message)
+            return failure.exitCode
+        default:
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { Output.line(message) }
+                Output.flush()
+                return 0
+            }
+            if !message.isEmpty { Output.note(message + "\n") }
+            // Usage errors exit 2 (argument-parser's default is 64).
+            return code == .validationFailure ? 2 : code.rawValue
+        }
+    }
+}
+
+/// A failure of a command that is not a refusal or a ledger error.
+struct CommandFailure: Error {
+    var message: String
+    var exitCode: Int32 = 1
+}
