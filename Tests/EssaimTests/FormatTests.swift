@@ -1,0 +1,61 @@
+import Testing
+@testable import Essaim
+
+/// The strict JSON parser and the date formats of the interchange format.
+@Suite struct FormatTests {
+    @Test("JSON: values, escapes and surrogate pairs parse; output is compact and stable")
+    func jsonRoundTrip() throws {
+        let text = #"{"a":[1,-2,true,false,null],"b":"é\"\\\/\n\u00e9\ud83d\ude00","c":{}}"#
+        let value = try JSONParser.parse(text)
+        #expect(value["a"] == .array([.integer(1), .integer(-2), .bool(true), .bool(false), .null]))
+        #expect(value["b"] == .string("é\"\\/\né😀"))
+        #expect(try JSONParser.parse(value.serialized) == value)
+        #expect(JSONValue.string("\u{1}").serialized == #""\u0001""#)
+    }
+
+    @Test("JSON: refused inputs", arguments: [
+        "", "{", "{\"a\":1,}", "[1 2]", "{\"a\":1}x", "01", "1.5", "1e3", "-", "\"\\x\"", "\"\\ud800\"",
+        "\"a\u{0}b\"", "{\"a\":1,\"a\":2}", "tru", "9223372036854775808", String(repeating: "[", count: 100_000),
+    ])
+    func jsonRefused(_ text: String) {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(text) }
+    }
+
+    @Test("JSON: invalid UTF-8 is refused")
+    func invalidUTF8() {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22, 0xC3, 0x28, 0x22]) }
+        #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22, 0xFF, 0x22]) }
+    }
+
+    @Test("JSON: the 64-bit integer range parses exactly")
+    func integerRange() throws {
+        #expect(try JSONParser.parse("9223372036854775807") == .integer(.max))
+        #expect(try JSONParser.parse("-9223372036854775808") == .integer(.min))
+    }
+
+    @Test("dates: real days only, full years counted like birthdays")
+    func dates() throws {
+        #expect(CivilDate("2021-02-30") == nil)
+        #expect(CivilDate("2021-13-01") == nil)
+        #expect(CivilDate("2021-1-01") == nil)
+        #expect(CivilDate("2020-02-29") != nil && CivilDate("2100-02-29") == nil)
+        let d = try #require(CivilDate("2017-12-08"))
+        #expect(d.description == "2017-12-08")
+        #expect(CivilDate(daysSinceEpoch: d.daysSinceEpoch) == d)
+        #expect(CivilDate("1970-01-01")?.daysSinceEpoch == 0)
+        #expect(CivilDate("2018-05-03")!.fullYears(until: CivilDate("2021-05-02")!) == 2)
+        #expect(CivilDate("2018-05-03")!.fullYears(until: CivilDate("2021-05-03")!) == 3)
+    }
+
+    @Test("occurredAt: a date means 00:00:00Z; date-times with offsets land on their UTC day")
+    func occurredAt() throws {
+        #expect(OccurredAt("2017-11-17")?.instant == CivilDate("2017-11-17")!.startInstant)
+        let late = try #require(OccurredAt("2017-12-09T00:30:00+01:00"))
+        #expect(late.day == CivilDate("2017-12-08"))
+        #expect(OccurredAt("2017-11-17T10:00:00.250Z")!.instant.microseconds % 1_000_000 == 250_000)
+        for bad in ["2017-11-17T10:00:00", "2017-11-17 10:00:00Z", "17/11/2017", "2017-11-17T24:00:00Z", "2021-02-30T10:00:00Z"] {
+            #expect(OccurredAt(bad) == nil, "\(bad) was accepted")
+        }
+        #expect(Instant(microseconds: 1_511_000_000_123_456).description == "2017-11-18T10:13:20.123Z")
+    }
+}

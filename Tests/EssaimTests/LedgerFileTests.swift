@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+@testable import Essaim
+
+/// The ledger as files: creation, permissions, format version, foreign files, map growth.
+@Suite struct LedgerFileTests {
+    @Test("init creates the directory 0700 and its files 0600")
+    func permissions() throws {
+        let t = try TemporaryLedger()
+        let attributes = try FileManager.default.attributesOfItem(atPath: t.path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o700)
+        for file in ["data.mdb", "lock.mdb"] {
+            let mode = try FileManager.default.attributesOfItem(atPath: t.path + "/" + file)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(file) has mode \(String(mode ?? 0, radix: 8))")
+        }
+    }
+
+    @Test("creating over an existing ledger is refused")
+    func createTwice() throws {
+        let t = try TemporaryLedger()
+        #expect { try Ledger.create(at: t.path) } throws: { ($0 as? LedgerError)?.code == .alreadyExists }
+    }
+
+    @Test("opening a missing ledger fails as missing")
+    func missing() throws {
+        let directory = try TemporaryDirectory.make()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect { try Ledger.open(at: directory + "/nope") } throws: {
+            let error = $0 as? LedgerError
+            return error?.code == .missing && error?.isOpenFailure == true
+        }
+    }
+
+    @Test("a file that is not LMDB, or an LMDB environment that is not a ledger, is foreign")
+    func foreign() throws {
+        let directory = try TemporaryDirectory.make()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory + "/junk", withIntermediateDirectories: true)
+        try Data(repeating: 0x42, count: 65_536).write(to: URL(fileURLWithPath: directory + "/junk/data.mdb"))
+        #expect { try Ledger.open(at: directory + "/junk") } throws: { ($0 as? LedgerError)?.isOpenFailure == true }
+
+        // A bare LMDB environment with no Essaim tables.
+        try FileManager.default.createDirectory(atPath: directory + "/bare", withIntermediateDirectories: true)
+        _ = try Environment(path: directory + "/bare", options: .init())
+        #expect { try Ledger.open(at: directory + "/bare") } throws: { ($0 as? LedgerError)?.code == .foreign }
+    }
+
+    @Test("a ledger of a newer format version is refused")
+    func newerFormat() throws {
+        let t = try TemporaryLedger()
+        try t.ledger.environment.write { txn in
+            try txn.put(t.ledger.store.meta, Array("format".utf8), [0, 0, 0, 99])
+        }
+        #expect { try Ledger.open(at: t.path) } throws: {
+            let error = $0 as? LedgerError
+            return error?.code == .newerFormat && error?.isOpenFailure == true
+        }
+    }
+
+    @Test("a read-only ledger refuses writes")
+    func readOnly() throws {
+        let t = try TemporaryLedger()
+        try t.importLines(Array(baseWorld.prefix(1)))
+        let reader = try Ledger.open(at: t.path, configuration: LedgerConfiguration(readOnly: true))
+        #expect(try reader.headPosition() == 1)
+        #expect { try reader.importJSONLines(baseWorld[1]) } throws: { ($0 as? LedgerError)?.code == .readOnly }
+    }
+
+    @Test("the map grows from a tiny initial size without losing an event")
+    func mapGrowth() throws {
+        let t = try TemporaryLedger(configuration: LedgerConfiguration(initialMapSize: 64 << 10, durable: false))
+        let initialMap = try t.ledger.statistics().mapSize
+        try t.importLines(Array(baseWorld.prefix(4)))
+        var total = 4
+        for batch in 0..<20 {
+            let lines = (0..<200).map { i in
+                line("TerritoryDefined", "{\"code\":\"c-\(batch)-\(i)\",\"name\":\"Commune \(i) with a long enough name to fill pages\",\"level\":\"commune\",\"parent\":\"FR-34\"}", on: "2000-01-01")
+            }
+            try t.importLines(lines)
+            total += lines.count
+        }
+        let stats = try t.ledger.statistics()
+        #expect(stats.mapSize > initialMap)
+        #expect(stats.events == total)
+        #expect(try t.ledger.events().map(\.position) == Array(1...UInt64(total)))
+    }
+
+    @Test("statistics count events by type")
+    func statistics() throws {
+        let t = try TemporaryLedger()
+        try t.importLines(baseWorld)
+        let stats = try t.ledger.statistics()
+        #expect(stats.events == 10 && stats.headPosition == 10)
+        #expect(stats.eventsByType[.territoryDefined] == 4)
+        #expect(stats.eventsByType[.applicationSubmitted] == 2)
+        #expect(stats.eventsByType[.siteOpened] == 0)
+        #expect(stats.streams == 9)
+        #expect(stats.bytesOnDisk > 0)
+    }
+}
