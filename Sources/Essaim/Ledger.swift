@@ -16,15 +16,20 @@ public struct LedgerConfiguration: Sendable {
     public var durable: Bool
     /// Where the library logs; by default nowhere.
     public var logger: Logger
+    /// The embedding app's own projections, kept up to date with every append
+    /// next to the built-in read models.
+    public var projections: [any Projection]
 
     /// A configuration; the defaults give a durable, writable ledger with a 64 MiB initial map.
     public init(readOnly: Bool = false, initialMapSize: Int = 64 << 20, maximumMapSize: Int = 1 << 40,
-                durable: Bool = true, logger: Logger = Logger(label: "essaim", factory: { _ in SwiftLogNoOpLogHandler() })) {
+                durable: Bool = true, logger: Logger = Logger(label: "essaim", factory: { _ in SwiftLogNoOpLogHandler() }),
+                projections: [any Projection] = []) {
         self.readOnly = readOnly
         self.initialMapSize = initialMapSize
         self.maximumMapSize = maximumMapSize
         self.durable = durable
         self.logger = logger
+        self.projections = projections
     }
 }
 
@@ -64,13 +69,16 @@ public final class Ledger: Sendable {
     let environment: Environment
     let store: EventStore
     let catalogueTable: Database
+    let projections: ProjectionSet
     let logger: Logger
 
-    private init(path: String, environment: Environment, store: EventStore, catalogue: Database, logger: Logger) {
+    private init(path: String, environment: Environment, store: EventStore, catalogue: Database,
+                 projections: ProjectionSet, logger: Logger) {
         self.path = path
         self.environment = environment
         self.store = store
         self.catalogueTable = catalogue
+        self.projections = projections
         self.logger = logger
     }
 
@@ -114,14 +122,33 @@ public final class Ledger: Sendable {
         options.durable = configuration.durable
         do {
             let environment = try Environment(path: path, options: options)
-            let open = { (txn: Transaction) throws -> (EventStore, Database) in
+            let builtIn: [any Projection] = [ReadModelsProjection()]
+            let all = builtIn + configuration.projections
+            if Set(all.map(\.name)).count != all.count || all.contains(where: { $0.name.isEmpty || $0.name.utf8.contains(0) }) {
+                throw LedgerError(.unavailable, "projection names must be unique, non-empty and without NUL")
+            }
+            let open = { (txn: Transaction) throws -> (EventStore, Database, ProjectionSet) in
                 let store = try EventStore.open(in: txn, create: create)
                 let catalogue = try txn.open("catalogue", create: create)
-                return (store, catalogue)
+                let table: Database
+                do { table = try txn.open("projections", create: !options.readOnly) } catch let error as LMDBError where error.code == .notFound {
+                    throw LedgerError(.staleReadModels, "the read models of \(path) were never built; run `essaim replay`")
+                }
+                let projections = ProjectionSet(all: all, table: table)
+                // Bring read models up to date: new projections, changed schema versions.
+                let stale = try projections.stale(head: try store.head(txn), txn)
+                if !stale.isEmpty {
+                    guard !options.readOnly else {
+                        throw LedgerError(.staleReadModels, "the read models of \(path) are out of date (\(stale.map(\.name).joined(separator: ", "))); run `essaim replay`")
+                    }
+                    try projections.rebuild(stale, store: store, fromScratch: false, txn)
+                }
+                return (store, catalogue, projections)
             }
-            let (store, catalogue) = try options.readOnly ? environment.read(open) : environment.write(open)
+            let (store, catalogue, projections) = try options.readOnly ? environment.read(open) : environment.write(open)
             configuration.logger.debug("opened ledger", metadata: ["path": "\(path)", "readOnly": "\(options.readOnly)"])
-            return Ledger(path: path, environment: environment, store: store, catalogue: catalogue, logger: configuration.logger)
+            return Ledger(path: path, environment: environment, store: store, catalogue: catalogue,
+                          projections: projections, logger: configuration.logger)
         } catch let error as LMDBError {
             throw translate(error, opening: path)
         }
@@ -174,7 +201,7 @@ public final class Ledger: Sendable {
             for (index, event) in events.enumerated() {
                 try batch.add(event, line: events.count > 1 ? index + 1 : nil, source: nil)
             }
-            return batch.report
+            return try batch.finish()
         }
     }
 
@@ -220,7 +247,7 @@ public final class Ledger: Sendable {
                 }
                 bytesBefore += reader.bytesRead
             }
-            return batch.report
+            return try batch.finish()
         }
     }
 
@@ -232,7 +259,7 @@ public final class Ledger: Sendable {
             for (index, line) in text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
                 try batch.add(line: .text(ArraySlice(line)), number: index + 1, source: nil)
             }
-            return batch.report
+            return try batch.finish()
         }
     }
 }
@@ -241,11 +268,19 @@ public final class Ledger: Sendable {
 struct AppendBatch {
     private var appender: EventStore.Appender
     private let catalogue: Catalogue
+    private let projections: ProjectionSet
     private(set) var report = AppendReport()
 
     init(ledger: Ledger, txn: Transaction) throws {
         appender = try EventStore.Appender(store: ledger.store, txn: txn)
         catalogue = Catalogue(table: ledger.catalogueTable, txn: txn)
+        projections = ledger.projections
+    }
+
+    /// Moves the projections' checkpoints to the new head; call before commit.
+    func finish() throws -> AppendReport {
+        if let last = report.lastPosition { try projections.checkpoint(last, appender.txn) }
+        return report
     }
 
     mutating func add(line: LineReader.Line, number: Int, source: String?) throws {
@@ -275,6 +310,10 @@ struct AppendBatch {
             }
             try catalogue.admit(event.event, occurredAt: event.occurredAt)
             let stored = try appender.append(record, expected: event.expectedVersion)
+            // The read models change in the same transaction as the log.
+            try projections.apply(RecordedEvent(
+                position: stored.position, stream: stored.stream, version: stored.version, recordedAt: stored.recordedAt,
+                id: stored.id, occurredAt: stored.occurredAt, event: event.event, metadata: event.metadata), appender.txn)
             report.appended += 1
             report.firstPosition = report.firstPosition ?? stored.position
             report.lastPosition = stored.position

@@ -22,6 +22,10 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
         public static let unavailable = Code(rawValue: "unavailable")
         /// The ledger was opened read-only and a write was attempted.
         public static let readOnly = Code(rawValue: "read-only")
+        /// The read models are missing or out of date and the ledger is open read-only.
+        public static let staleReadModels = Code(rawValue: "stale-read-models")
+        /// A query named an id the ledger does not know.
+        public static let unknownID = Code(rawValue: "unknown-id")
         /// The storage engine failed (disk full, I/O error, …).
         public static let storage = Code(rawValue: "storage")
     }
@@ -44,7 +48,7 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
 
     /// Whether the ledger could not be opened at all (the CLI's exit code 3).
     public var isOpenFailure: Bool {
-        [.missing, .alreadyExists, .foreign, .newerFormat, .corrupt, .unavailable].contains(code)
+        [.missing, .alreadyExists, .foreign, .newerFormat, .corrupt, .unavailable, .staleReadModels].contains(code)
     }
 }
 

@@ -22,7 +22,7 @@ struct EssaimCommand: ParsableCommand {
               essaim --ledger club.ledger import Fixtures/territories-fr.jsonl Fixtures/seeds.jsonl
               essaim --ledger club.ledger stats
             """,
-        subcommands: [Init.self, Import.self, Append.self, Export.self, Log.self, Stats.self]
+        subcommands: [Init.self, Import.self, Append.self, Export.self, Log.self, Query.self, Replay.self, Verify.self, Stats.self, Demo.self]
     )
 
     @OptionGroup var ledger: LedgerOptions

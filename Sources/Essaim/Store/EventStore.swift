@@ -97,6 +97,11 @@ struct EventStore {
         }
     }
 
+    /// The position of `stream`'s event at `version`, or `nil`.
+    func position(inStream stream: String, version: UInt64, _ txn: Transaction) throws -> UInt64? {
+        try txn.withValue(streams, Array(stream.utf8) + [0] + ByteWriter.key(version)) { $0.flatMap(ByteReader.u64) }
+    }
+
     /// Positions of the events of `stream`, in version order.
     func positions(of stream: String, _ txn: Transaction) throws -> [UInt64] {
         let prefix = Array(stream.utf8) + [0]

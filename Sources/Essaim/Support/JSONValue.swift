@@ -8,6 +8,8 @@ public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case integer(Int64)
+    /// A fraction, for read-model output (ratios); the parser never produces it.
+    case number(Double)
     case string(String)
     case array([JSONValue])
     case object([(key: String, value: JSONValue)])
@@ -17,6 +19,7 @@ public enum JSONValue: Sendable, Equatable {
         case (.null, .null): return true
         case let (.bool(a), .bool(b)): return a == b
         case let (.integer(a), .integer(b)): return a == b
+        case let (.number(a), .number(b)): return a == b
         case let (.string(a), .string(b)): return a == b
         case let (.array(a), .array(b)): return a == b
         case let (.object(a), .object(b)):
@@ -31,6 +34,7 @@ public enum JSONValue: Sendable, Equatable {
         case .null: return "null"
         case .bool: return "boolean"
         case .integer: return "integer"
+        case .number: return "number"
         case .string: return "string"
         case .array: return "array"
         case .object: return "object"
@@ -73,6 +77,7 @@ enum JSONSerializer {
         case .bool(true): out.append(contentsOf: [0x74, 0x72, 0x75, 0x65])
         case .bool(false): out.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65])
         case let .integer(n): out.append(contentsOf: String(n).utf8)
+        case let .number(x): out.append(contentsOf: (x.isFinite ? x.description : "null").utf8)
         case let .string(s): writeString(s, into: &out)
         case let .array(items):
             out.append(UInt8(ascii: "["))

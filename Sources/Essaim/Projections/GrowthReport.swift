@@ -1,0 +1,197 @@
+/// Growth metrics of participants (`essaim query growth`): funnel, growth per
+/// metric from baseline to latest outcome, and conversion to a milestone.
+public struct GrowthReport: Sendable, Equatable {
+    /// Whose participants are counted.
+    public enum Scope: Sendable, Equatable {
+        case cohort(String), program(String), network(String), territory(String)
+
+        var kind: String {
+            switch self {
+            case .cohort: "cohort"
+            case .program: "program"
+            case .network: "network"
+            case .territory: "territory"
+            }
+        }
+
+        var id: String {
+            switch self {
+            case let .cohort(id), let .program(id), let .network(id), let .territory(id): id
+            }
+        }
+    }
+
+    /// Applications and decisions in the scope.
+    public struct Funnel: Sendable, Equatable {
+        public var applications = 0, participants = 0, rejected = 0, waitlisted = 0, withdrawn = 0, pending = 0
+        /// `participants / applications`, `nil` without applications.
+        public var selectionRate: Double? { applications == 0 ? nil : Double(participants) / Double(applications) }
+    }
+
+    /// Growth of one metric over the participants that have a baseline > 0 and a latest figure.
+    public struct MetricGrowth: Sendable, Equatable {
+        public var participants: Int
+        public var mean: Double?
+        public var median: Double?
+        public var min: Double?
+        public var max: Double?
+        /// `sum(latest) / sum(baseline) - 1` over the same participants.
+        public var pooled: Double?
+    }
+
+    /// Participants reaching a milestone.
+    public struct Conversion: Sendable, Equatable {
+        public var participants: Int
+        public var converted: Int
+        public var rate: Double? { participants == 0 ? nil : Double(converted) / Double(participants) }
+    }
+
+    public var scope: Scope
+    public var funnel: Funnel
+    /// `revenueEur`, `exportRevenueEur`, `headcount`, in that order.
+    public var metrics: [(name: String, growth: MetricGrowth)]
+    public var milestone: String
+    public var overall: Conversion
+    /// One entry per segment tag found on participants, in lexicographic order.
+    public var bySegment: [(segment: String, conversion: Conversion)]
+
+    public static func == (a: GrowthReport, b: GrowthReport) -> Bool {
+        a.scope == b.scope && a.funnel == b.funnel && a.milestone == b.milestone && a.overall == b.overall
+            && a.metrics.map(\.name) == b.metrics.map(\.name) && a.metrics.map(\.growth) == b.metrics.map(\.growth)
+            && a.bySegment.map(\.segment) == b.bySegment.map(\.segment) && a.bySegment.map(\.conversion) == b.bySegment.map(\.conversion)
+    }
+
+    /// The contract's JSON object.
+    public var json: JSONValue {
+        func ratio(_ x: Double?) -> JSONValue { x.map(JSONValue.number) ?? .null }
+        func conversion(_ c: Conversion) -> JSONValue {
+            .members([("participants", .integer(Int64(c.participants))), ("converted", .integer(Int64(c.converted))), ("rate", ratio(c.rate))])
+        }
+        return .members([
+            ("scope", .members([("kind", .string(scope.kind)), ("id", .string(scope.id))])),
+            ("funnel", .members([
+                ("applications", .integer(Int64(funnel.applications))), ("participants", .integer(Int64(funnel.participants))),
+                ("rejected", .integer(Int64(funnel.rejected))), ("waitlisted", .integer(Int64(funnel.waitlisted))),
+                ("withdrawn", .integer(Int64(funnel.withdrawn))), ("pending", .integer(Int64(funnel.pending))),
+                ("selectionRate", ratio(funnel.selectionRate)),
+            ])),
+            ("metrics", .object(metrics.map { m in
+                (key: m.name, value: .members([
+                    ("participants", .integer(Int64(m.growth.participants))), ("mean", ratio(m.growth.mean)),
+                    ("median", ratio(m.growth.median)), ("min", ratio(m.growth.min)), ("max", ratio(m.growth.max)),
+                    ("pooled", ratio(m.growth.pooled)),
+                ]))
+            })),
+            ("conversion", .members([
+                ("milestone", .string(milestone)), ("overall", conversion(overall)),
+                ("bySegment", .object(bySegment.map { (key: $0.segment, value: conversion($0.conversion)) })),
+            ])),
+        ])
+    }
+}
+
+extension Ledger {
+    /// Growth metrics of a scope's participants; throws `.unknownID` for an unknown scope id.
+    public func growth(_ scope: GrowthReport.Scope, milestone: String = "company-created",
+                       bounds: TimeBounds = .none) throws -> GrowthReport {
+        try withReadModels(bounds) { records in try GrowthReport(scope, milestone: milestone, records) }
+    }
+}
+
+extension GrowthReport {
+    init(_ scope: Scope, milestone: String, _ records: ReadModelRecords) throws {
+        let applications = try Self.applications(in: scope, records)
+        var funnel = Funnel()
+        var participants: [ApplicationRecord] = []
+        for a in applications {
+            funnel.applications += 1
+            switch a.status {
+            case "pending": funnel.pending += 1
+            case "waitlisted": funnel.waitlisted += 1
+            case "rejected": funnel.rejected += 1
+            case "withdrawn": funnel.withdrawn += 1
+            default: break
+            }
+            if a.isParticipant {
+                funnel.participants += 1
+                participants.append(a)
+            }
+        }
+        let metrics = Metric.allCases.map { metric in (name: metric.rawValue, growth: Self.growth(of: metric, participants)) }
+        func conversion(_ group: [ApplicationRecord]) -> Conversion {
+            Conversion(participants: group.count, converted: group.filter { $0.milestones.contains(milestone) }.count)
+        }
+        let segments = Set(participants.flatMap(\.segments)).sorted()
+        self.init(scope: scope, funnel: funnel, metrics: metrics, milestone: milestone, overall: conversion(participants),
+                  bySegment: segments.map { s in (segment: s, conversion: conversion(participants.filter { $0.segments.contains(s) })) })
+    }
+
+    static func growth(of metric: Metric, _ participants: [ApplicationRecord]) -> MetricGrowth {
+        var growths: [Double] = []
+        var sumBaseline = 0.0, sumLatest = 0.0
+        for p in participants {
+            guard let baseline = p.baseline[metric.rawValue], baseline > 0, let latest = p.latest[metric.rawValue] else { continue }
+            growths.append(Double(latest.value) / Double(baseline) - 1)
+            sumBaseline += Double(baseline)
+            sumLatest += Double(latest.value)
+        }
+        guard !growths.isEmpty else { return MetricGrowth(participants: 0) }
+        let sorted = growths.sorted()
+        let middle = sorted.count / 2
+        let median = sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+        return MetricGrowth(participants: growths.count, mean: growths.reduce(0, +) / Double(growths.count), median: median,
+                            min: sorted.first, max: sorted.last, pooled: sumLatest / sumBaseline - 1)
+    }
+
+    /// The applications of the scope, whatever their status.
+    static func applications(in scope: Scope, _ records: ReadModelRecords) throws -> [ApplicationRecord] {
+        func cohortApplications(_ ids: [String]) throws -> [ApplicationRecord] {
+            try ids.flatMap { id -> [ApplicationRecord] in
+                guard let cohort = try records.get(.cohort, id, as: CohortRecord.self) else { return [] }
+                return try cohort.applications.compactMap { try records.get(.application, $0, as: ApplicationRecord.self) }
+            }
+        }
+        func programCohorts(_ ids: [String]) throws -> [String] {
+            try ids.flatMap { try records.get(.program, $0, as: ProgramRecord.self)?.cohorts ?? [] }
+        }
+        switch scope {
+        case let .cohort(id):
+            guard try records.get(.cohort, id, as: CohortRecord.self) != nil else { throw LedgerError(.unknownID, "no cohort \(id)") }
+            return try cohortApplications([id])
+        case let .program(id):
+            guard try records.get(.program, id, as: ProgramRecord.self) != nil else { throw LedgerError(.unknownID, "no program \(id)") }
+            return try cohortApplications(try programCohorts([id]))
+        case let .network(id):
+            guard let network = try records.get(.network, id, as: NetworkRecord.self) else { throw LedgerError(.unknownID, "no network \(id)") }
+            return try cohortApplications(try programCohorts(network.programs))
+        case let .territory(code):
+            let tree = try TerritoryTree(records)
+            guard tree.contains(code) else { throw LedgerError(.unknownID, "no territory \(code)") }
+            return try records.all(.application, as: ApplicationRecord.self).map(\.record)
+                .filter { $0.territory.map { tree.isWithin($0, code) } ?? false }
+        }
+    }
+}
+
+/// The territory tree of the read models, for "T or below T".
+struct TerritoryTree {
+    let territories: [String: TerritoryRecord]
+
+    init(_ records: ReadModelRecords) throws {
+        territories = Dictionary(uniqueKeysWithValues: try records.all(.territory, as: TerritoryRecord.self).map { ($0.id, $0.record) })
+    }
+
+    func contains(_ code: String) -> Bool { territories[code] != nil }
+
+    /// Whether `code` is `ancestor` or lies below it.
+    func isWithin(_ code: String, _ ancestor: String) -> Bool {
+        var current: String? = code
+        var steps = 0
+        while let c = current, steps <= territories.count {
+            if c == ancestor { return true }
+            current = territories[c]?.parent
+            steps += 1
+        }
+        return false
+    }
+}

@@ -1,0 +1,104 @@
+/// A fold of the event log into a read model.
+///
+/// The ledger calls ``apply(_:to:)`` for every appended event, inside the append's
+/// write transaction, so no reader ever sees events without their read models.
+/// Each projection keeps a checkpoint (last position folded) and its
+/// ``schemaVersion``; when the version changes, the ledger rebuilds the read model
+/// from position 1 the next time it is opened for writing.
+///
+/// An embedding app registers its own projections in ``LedgerConfiguration/projections``
+/// and reads them with ``Ledger/readProjection(named:_:)``.
+public protocol Projection: Sendable {
+    /// A unique, stable name (no NUL character), e.g. `"minutes-per-facilitator"`.
+    var name: String { get }
+    /// Bump it whenever the read model's layout or meaning changes.
+    var schemaVersion: Int { get }
+    /// Folds one event (in position order) into the read model.
+    func apply(_ event: RecordedEvent, to store: any ProjectionStore) throws
+}
+
+/// A projection's bookkeeping in the `projections` table: `0x00` + name → u32 version, u64 checkpoint.
+struct ProjectionCheckpoint: Equatable {
+    var schemaVersion: Int
+    var position: UInt64
+
+    static func key(_ name: String) -> [UInt8] { [0] + Array(name.utf8) }
+
+    static func read(_ name: String, table: Database, txn: Transaction) throws -> ProjectionCheckpoint? {
+        try txn.withValue(table, key(name)) { bytes in
+            guard let bytes, bytes.count == 12 else { return nil }
+            var r = ByteReader(bytes)
+            return ProjectionCheckpoint(schemaVersion: Int(try r.u32()), position: try r.u64())
+        }
+    }
+
+    func write(_ name: String, table: Database, txn: Transaction) throws {
+        var w = ByteWriter(capacity: 12)
+        w.u32(UInt32(schemaVersion))
+        w.u64(position)
+        try txn.put(table, Self.key(name), w.bytes)
+    }
+}
+
+/// The projections of one ledger and the table that holds them.
+struct ProjectionSet: Sendable {
+    let all: [any Projection]
+    let table: Database
+
+    func store(for projection: any Projection, _ txn: Transaction) -> LMDBProjectionStore {
+        LMDBProjectionStore(table: table, txn: txn, prefix: Array(projection.name.utf8) + [0])
+    }
+
+    /// Folds one newly appended event into every projection.
+    func apply(_ event: RecordedEvent, _ txn: Transaction) throws {
+        for projection in all { try projection.apply(event, to: store(for: projection, txn)) }
+    }
+
+    /// Records that every projection has folded through `position`.
+    func checkpoint(_ position: UInt64, _ txn: Transaction) throws {
+        for projection in all {
+            try ProjectionCheckpoint(schemaVersion: projection.schemaVersion, position: position)
+                .write(projection.name, table: table, txn: txn)
+        }
+    }
+
+    /// The projections whose read model is missing, of another schema version, or behind `head`.
+    func stale(head: UInt64, _ txn: Transaction) throws -> [any Projection] {
+        try all.filter { projection in
+            let checkpoint = try ProjectionCheckpoint.read(projection.name, table: table, txn: txn)
+            return checkpoint != ProjectionCheckpoint(schemaVersion: projection.schemaVersion, position: head)
+        }
+    }
+
+    /// Rebuilds `projections` from position 1 (or catches up from their checkpoint
+    /// when their schema is unchanged), in the given write transaction.
+    func rebuild(_ projections: [any Projection], store events: EventStore, fromScratch: Bool, _ txn: Transaction,
+                 progress: ((UInt64) -> Void)? = nil) throws {
+        var start: [String: UInt64] = [:]
+        for projection in projections {
+            let checkpoint = try ProjectionCheckpoint.read(projection.name, table: table, txn: txn)
+            if fromScratch || checkpoint?.schemaVersion != projection.schemaVersion {
+                try store(for: projection, txn).clear()
+                start[projection.name] = 1
+            } else {
+                start[projection.name] = (checkpoint?.position ?? 0) + 1
+            }
+        }
+        let first = start.values.min() ?? 1
+        var last: UInt64 = 0
+        try events.forEach(from: first, txn) { record in
+            let event = try RecordedEvent(record)
+            for projection in projections where record.position >= start[projection.name]! {
+                try projection.apply(event, to: store(for: projection, txn))
+            }
+            last = record.position
+            if last % 10_000 == 0 { progress?(last) }
+            return true
+        }
+        let head = try events.head(txn)
+        for projection in projections {
+            try ProjectionCheckpoint(schemaVersion: projection.schemaVersion, position: head)
+                .write(projection.name, table: table, txn: txn)
+        }
+    }
+}

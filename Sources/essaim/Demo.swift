@@ -1,0 +1,69 @@
+import ArgumentParser
+import Essaim
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension EssaimCommand {
+    /// `essaim demo`: the fixtures in a ledger and the main read models.
+    struct Demo: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load the bundled fixtures into a temporary (or --ledger) ledger and show the main read models.",
+            discussion: """
+                Shows the roster of the Medicen / Stratexio club, the growth of Alexis's program \
+                (60 % of project holders from economic layoffs create their company, 30 % overall) \
+                and the territory expansion of Alexis across the Grand Est.
+
+                Examples:
+                  essaim demo
+                  essaim demo --ledger demo.ledger
+                """)
+
+        @Option(help: ArgumentHelp("Ledger to load (created when missing; default: a new temporary one).", valueName: "path"))
+        var ledger: String?
+
+        @Option(help: ArgumentHelp("Directory holding territories-fr.jsonl and seeds.jsonl.", valueName: "dir"))
+        var fixtures: String?
+
+        func run() throws {
+            let directory = try fixtureDirectory()
+            let path = try ledger ?? temporaryLedgerPath()
+            let target = access(path + "/data.mdb", F_OK) == 0 ? try Ledger.open(at: path) : try Ledger.create(at: path)
+            let report = try target.importFiles([directory + "/territories-fr.jsonl", directory + "/seeds.jsonl"])
+            Output.line("Ledger \(path): \(report.appended) events imported, \(report.duplicates) already there.\n")
+            try EssaimCommand.Query.Roster.parse(["--ledger", path, "--format", "table", "--cohort", "medicen-stratexio-2018"]).run()
+            Output.line("")
+            try EssaimCommand.Query.Growth.parse(["--ledger", path, "--format", "table", "--program", "alexis-poles"]).run()
+            Output.line("")
+            Output.line("Expansion of the network alexis")
+            try EssaimCommand.Query.Expansion.parse(["--ledger", path, "--format", "table", "--network", "alexis"]).run()
+            Output.line("")
+            try EssaimCommand.Query.Territory.parse(["--ledger", path, "--format", "table", "--code", "FR-GES"]).run()
+            Output.line("\nExplore it: essaim --ledger \(path) query --help")
+        }
+
+        private func fixtureDirectory() throws -> String {
+            var candidates = fixtures.map { [$0] } ?? ["Fixtures"]
+            if fixtures == nil {
+                // The repository this binary was built from.
+                var source = #filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast(3).joined(separator: "/")
+                if source.isEmpty { source = "/" }
+                candidates.append(source + "/Fixtures")
+            }
+            guard let found = candidates.first(where: { access($0 + "/seeds.jsonl", R_OK) == 0 }) else {
+                throw CommandFailure(message: "fixtures not found in \(candidates.joined(separator: " or ")); give --fixtures DIR")
+            }
+            return found
+        }
+
+        private func temporaryLedgerPath() throws -> String {
+            let base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+            var template = Array("\(base)/essaim-demo-XXXXXX".utf8CString)
+            guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+                throw CommandFailure(message: "cannot create a temporary directory in \(base)")
+            }
+            return template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } + "/demo.ledger"
+        }
+    }
+}
