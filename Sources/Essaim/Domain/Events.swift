@@ -96,9 +96,13 @@ public struct Leader: Sendable, Equatable {
 
 /// `TerritoryDefined`: reference data, one node of the territory tree.
 public struct TerritoryDefined: Sendable, Equatable {
+    /// Territory code: ISO 3166-2 for régions and départements, INSEE for communes.
     public var code: String
+    /// Display name.
     public var name: String
+    /// Level in the territory tree.
     public var level: TerritoryLevel
+    /// Code of the enclosing territory, when any.
     public var parent: String?
 
     /// A territory; `parent` must be an already defined code.
@@ -112,9 +116,13 @@ public struct TerritoryDefined: Sendable, Equatable {
 
 /// `NetworkRegistered`: a network exists, based in a territory.
 public struct NetworkRegistered: Sendable, Equatable {
+    /// Network identifier.
     public var network: String
+    /// Display name.
     public var name: String
+    /// Kind, from the catalogue's list.
     public var kind: NetworkKind
+    /// A defined territory code.
     public var territory: String
 
     /// A network registration.
@@ -128,15 +136,25 @@ public struct NetworkRegistered: Sendable, Equatable {
 
 /// `ProgramLaunched`: a program starts.
 public struct ProgramLaunched: Sendable, Equatable {
+    /// Program identifier.
     public var program: String
+    /// Display name.
     public var name: String
+    /// Kind, from the catalogue's list.
     public var kind: ProgramKind
+    /// Networks running the program (at least one, all registered).
     public var networks: [String]
+    /// Territories covered (at least one, all defined).
     public var territories: [String]
+    /// Seats per cohort unless a cohort says otherwise.
     public var capacityPerCohort: Int64?
+    /// Sectors the program targets, free text.
     public var sectors: [String]?
+    /// Criteria an application must meet (rule 5).
     public var eligibility: Eligibility?
+    /// Whether taking part is free of charge.
     public var free: Bool?
+    /// Whether exchanges are confidential.
     public var confidential: Bool?
 
     /// A program launch; `networks` and `territories` need at least one entry each.
@@ -158,7 +176,9 @@ public struct ProgramLaunched: Sendable, Equatable {
 
 /// `ProgramExtended`: a program's coverage grows.
 public struct ProgramExtended: Sendable, Equatable {
+    /// Program identifier.
     public var program: String
+    /// Territories covered (at least one, all defined).
     public var territories: [String]
 
     /// An extension to new territories.
@@ -170,11 +190,17 @@ public struct ProgramExtended: Sendable, Equatable {
 
 /// `CohortOpened`: a call for applications opens.
 public struct CohortOpened: Sendable, Equatable {
+    /// Program identifier.
     public var program: String
+    /// Cohort identifier.
     public var cohort: String
+    /// Display label of the cohort.
     public var label: String
+    /// Seats; overrides the program's `capacityPerCohort`.
     public var capacity: Int64?
+    /// Last day to apply (rule 4).
     public var applicationDeadline: CivilDate?
+    /// Day the selection committee meets.
     public var committeeOn: CivilDate?
 
     /// A cohort; `capacity` overrides the program's `capacityPerCohort`.
@@ -191,11 +217,17 @@ public struct CohortOpened: Sendable, Equatable {
 
 /// `ApplicationSubmitted`: an application enters a cohort.
 public struct ApplicationSubmitted: Sendable, Equatable {
+    /// Application identifier.
     public var application: String
+    /// Cohort identifier.
     public var cohort: String
+    /// The applying company or project.
     public var company: Company
+    /// The person leading it (personal data).
     public var leader: Leader?
+    /// Figures declared at application.
     public var baseline: Figures?
+    /// Segment tags, e.g. `economic-layoff`.
     public var segments: [String]?
 
     /// An application with the figures declared at application time.
@@ -212,7 +244,9 @@ public struct ApplicationSubmitted: Sendable, Equatable {
 
 /// `CandidateRejected` and `ParticipantWithdrew` share this shape.
 public struct ApplicationDecision: Sendable, Equatable {
+    /// Application identifier.
     public var application: String
+    /// Why, free text.
     public var reason: String?
 
     /// A decision about one application.
@@ -224,12 +258,19 @@ public struct ApplicationDecision: Sendable, Equatable {
 
 /// `SessionHeld`: a cohort held a session.
 public struct SessionHeld: Sendable, Equatable {
+    /// Session identifier.
     public var session: String
+    /// Cohort identifier.
     public var cohort: String
+    /// Kind, from the catalogue's list.
     public var kind: SessionKind
+    /// Applications present; each must be an active participant (rule 8).
     public var attendees: [String]
+    /// Length of the session in minutes.
     public var durationMinutes: Int64?
+    /// Who ran the session.
     public var facilitators: [String]?
+    /// In person, remote or hybrid.
     public var mode: SessionMode?
 
     /// A session; every attendee must be an active participant of the cohort.
@@ -247,9 +288,13 @@ public struct SessionHeld: Sendable, Equatable {
 
 /// `OutcomeRecorded`: a measurement or milestone for a participant.
 public struct OutcomeRecorded: Sendable, Equatable {
+    /// Application identifier.
     public var application: String
+    /// Figures measured.
     public var metrics: Figures?
+    /// A milestone reached, e.g. `company-created`.
     public var milestone: String?
+    /// Free text.
     public var note: String?
 
     /// An outcome; needs `metrics` or `milestone`.
@@ -263,10 +308,15 @@ public struct OutcomeRecorded: Sendable, Equatable {
 
 /// `SiteOpened` and `SitePlanned` share this shape.
 public struct Site: Sendable, Equatable {
+    /// Site identifier.
     public var site: String
+    /// Display name.
     public var name: String
+    /// Network identifier.
     public var network: String
+    /// A defined territory code.
     public var territory: String
+    /// Program identifier.
     public var program: String?
 
     /// A site of a network in a territory.

@@ -23,6 +23,7 @@ public struct GrowthReport: Sendable, Equatable {
 
     /// Applications and decisions in the scope.
     public struct Funnel: Sendable, Equatable {
+        /// Applications submitted to the cohort.
         public var applications = 0, participants = 0, rejected = 0, waitlisted = 0, withdrawn = 0, pending = 0
         /// `participants / applications`, `nil` without applications.
         public var selectionRate: Double? { applications == 0 ? nil : Double(participants) / Double(applications) }
@@ -30,10 +31,15 @@ public struct GrowthReport: Sendable, Equatable {
 
     /// Growth of one metric over the participants that have a baseline > 0 and a latest figure.
     public struct MetricGrowth: Sendable, Equatable {
+        /// Participants counted.
         public var participants: Int
+        /// Mean growth.
         public var mean: Double?
+        /// Median growth (mean of the two middle values for an even count).
         public var median: Double?
+        /// Smallest growth.
         public var min: Double?
+        /// Largest growth.
         public var max: Double?
         /// `sum(latest) / sum(baseline) - 1` over the same participants.
         public var pooled: Double?
@@ -41,16 +47,22 @@ public struct GrowthReport: Sendable, Equatable {
 
     /// Participants reaching a milestone.
     public struct Conversion: Sendable, Equatable {
+        /// Participants counted.
         public var participants: Int
+        /// Participants who reached the milestone.
         public var converted: Int
         public var rate: Double? { participants == 0 ? nil : Double(converted) / Double(participants) }
     }
 
+    /// Whose participants are counted.
     public var scope: Scope
+    /// Applications and decisions in the scope.
     public var funnel: Funnel
     /// `revenueEur`, `exportRevenueEur`, `headcount`, in that order.
     public var metrics: [(name: String, growth: MetricGrowth)]
+    /// The milestone counted as a conversion.
     public var milestone: String
+    /// Conversion of every participant in the scope.
     public var overall: Conversion
     /// One entry per segment tag found on participants, in lexicographic order.
     public var bySegment: [(segment: String, conversion: Conversion)]

@@ -2,31 +2,47 @@
 public struct Roster: Sendable, Equatable {
     /// One participant (selected at some point).
     public struct Member: Sendable, Equatable {
+        /// The application's id.
         public var application: String
+        /// The company's name.
         public var company: String
+        /// The company's territory, when given.
         public var territory: String?
+        /// The company's sector, when given.
         public var sector: String?
         /// `active` or `withdrawn`.
         public var status: String
+        /// Day of the selection.
         public var selectedOn: CivilDate
+        /// Sessions listing this member.
         public var sessionsAttended: Int
         /// Sessions attended over the cohort's sessions held on or after `selectedOn`; `nil` when none.
         public var attendanceRate: Double?
     }
 
+    /// The cohort's id.
     public var cohort: String
+    /// The program the cohort belongs to.
     public var program: String
+    /// The cohort's label.
     public var label: String
     /// The cohort's capacity, else the program's `capacityPerCohort`, else `nil`.
     public var capacity: Int64?
+    /// Participants selected and not withdrawn.
     public var active: Int
     /// `capacity - active`, `nil` without a capacity.
     public var seatsLeft: Int64?
+    /// Applications submitted to the cohort.
     public var applications: Int
+    /// Applications with no decision yet.
     public var pending: Int
+    /// Applications currently waitlisted.
     public var waitlisted: Int
+    /// Applications rejected.
     public var rejected: Int
+    /// Participants who withdrew.
     public var withdrawn: Int
+    /// Sessions the cohort held.
     public var sessionsHeld: Int
     /// Every participant, by `selectedOn`, then by position of the selection.
     public var members: [Member]

@@ -3,15 +3,21 @@
 public struct TerritoryExpansion: Sendable, Equatable {
     /// A program covering a territory, since the earliest launch or extension naming it or an ancestor.
     public struct Coverage: Sendable, Equatable {
+        /// The program the cohort belongs to.
         public var program: String
+        /// Earliest launch or extension naming the territory or an ancestor.
         public var since: CivilDate
     }
 
     /// A site located in a territory or below it.
     public struct SiteEntry: Sendable, Equatable {
+        /// The site, for site entries.
         public var site: String
+        /// Display name.
         public var name: String
+        /// The site's network.
         public var network: String
+        /// The company's territory, when given.
         public var territory: String
         /// `openedOn` for opened sites, `plannedOn` for planned ones.
         public var on: CivilDate
@@ -19,14 +25,23 @@ public struct TerritoryExpansion: Sendable, Equatable {
 
     /// One territory's line.
     public struct Entry: Sendable, Equatable {
+        /// Territory code.
         public var code: String
+        /// Display name.
         public var name: String
+        /// Level in the tree.
         public var level: String
+        /// Enclosing territory.
         public var parent: String?
+        /// Earliest coverage or site opening.
         public var firstActivityOn: CivilDate?
+        /// Programs covering the territory, by `since` then id.
         public var programs: [Coverage]
+        /// Opened sites in or below the territory, by date then id.
         public var sites: [SiteEntry]
+        /// Sites planned in or below the territory and not opened.
         public var planned: [SiteEntry]
+        /// Participants counted.
         public var participants: Int
     }
 
@@ -105,12 +120,17 @@ public struct ExpansionTimeline: Sendable, Equatable {
 
     /// One step of expansion.
     public struct Entry: Sendable, Equatable {
+        /// The day.
         public var on: CivilDate
         /// `program-launched`, `program-extended`, `site-opened` or `site-planned`.
         public var kind: String
+        /// The program the cohort belongs to.
         public var program: String?
+        /// The site's network.
         public var network: String?
+        /// The company's territory, when given.
         public var territory: String
+        /// The site, for site entries.
         public var site: String?
     }
 
