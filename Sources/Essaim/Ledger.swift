@@ -303,9 +303,8 @@ struct AppendBatch {
     mutating func add(_ event: NewEvent, line: Int?, source: String?) throws {
         let record = EventRecord(event)
         do {
-            if let existing = try appender.duplicate(of: record) {
+            if try appender.duplicate(of: record) != nil {
                 report.duplicates += 1
-                _ = existing
                 return
             }
             try catalogue.admit(event.event, occurredAt: event.occurredAt)

@@ -9,23 +9,23 @@ extension Catalogue {
         switch event {
         case let .territoryDefined(e):
             try requireNew(.territory, e.code, "territory")
-            if let parent = e.parent { _ = try requireTerritory(parent, field: "parent") }
+            if let parent = e.parent { try requireTerritory(parent, field: "parent") }
             try put(territory: e.code, Territory(level: e.level, parent: e.parent))
 
         case let .networkRegistered(e):
             try requireNew(.network, e.network, "network")
-            _ = try requireTerritory(e.territory, field: "territory")
+            try requireTerritory(e.territory, field: "territory")
             try markDefined(.network, e.network)
 
         case let .programLaunched(e):
             try requireNew(.program, e.program, "program")
             for network in e.networks { try requireNetwork(network) }
-            for territory in e.territories { _ = try requireTerritory(territory, field: "territories") }
+            for territory in e.territories { try requireTerritory(territory, field: "territories") }
             try put(program: e.program, Program(capacityPerCohort: e.capacityPerCohort, eligibility: e.eligibility))
 
         case let .programExtended(e):
             _ = try requireProgram(e.program)
-            for territory in e.territories { _ = try requireTerritory(territory, field: "territories") }
+            for territory in e.territories { try requireTerritory(territory, field: "territories") }
 
         case let .cohortOpened(e):
             try requireNew(.cohort, e.cohort, "cohort")
@@ -98,7 +98,7 @@ extension Catalogue {
     private func admitApplication(_ e: ApplicationSubmitted, occurredAt: OccurredAt) throws {
         try requireNew(.application, e.application, "application")
         guard let cohort = try cohort(e.cohort) else { throw unknown("cohort", e.cohort) }
-        if let territory = e.company.territory { _ = try requireTerritory(territory, field: "company.territory") }
+        if let territory = e.company.territory { try requireTerritory(territory, field: "company.territory") }
         if let deadline = cohort.applicationDeadline, occurredAt.day > deadline {
             throw EventRefusal(.lateApplication, "submitted on \(occurredAt.day), after cohort \(e.cohort)'s deadline \(deadline)")
         }
@@ -153,9 +153,8 @@ extension Catalogue {
         if try exists(kind, id) { throw EventRefusal(.duplicateDefinition, "\(what) \(id) is already defined") }
     }
 
-    private func requireTerritory(_ code: String, field: String) throws -> Territory {
-        guard let territory = try territory(code) else { throw unknown("territory (\(field))", code) }
-        return territory
+    private func requireTerritory(_ code: String, field: String) throws {
+        guard try exists(.territory, code) else { throw unknown("territory (\(field))", code) }
     }
 
     private func requireNetwork(_ id: String) throws {
@@ -174,7 +173,7 @@ extension Catalogue {
 
     private func requireSiteReferences(_ site: Site) throws {
         try requireNetwork(site.network)
-        _ = try requireTerritory(site.territory, field: "territory")
+        try requireTerritory(site.territory, field: "territory")
         if let program = site.program { _ = try requireProgram(program) }
     }
 

@@ -123,7 +123,7 @@ final class Environment: @unchecked Sendable {
                 try txn.commit()
                 return result
             } catch {
-                txn.finish(commit: false)
+                txn.abort()
                 throw error
             }
         }

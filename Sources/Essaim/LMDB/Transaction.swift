@@ -40,7 +40,8 @@ final class Transaction {
         try LMDBError.check(mdb_txn_commit(h), "committing")
     }
 
-    func finish(commit: Bool) {
+    /// Aborts the transaction (a no-op once committed or aborted).
+    func abort() {
         guard let h = handle else { return }
         handle = nil
         mdb_txn_abort(h)
