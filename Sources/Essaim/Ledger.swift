@@ -269,16 +269,20 @@ struct AppendBatch {
     private var appender: EventStore.Appender
     private let catalogue: Catalogue
     private let projections: ProjectionSet
+    private let folders: [any EventFolder]
     private(set) var report = AppendReport()
 
     init(ledger: Ledger, txn: Transaction) throws {
         appender = try EventStore.Appender(store: ledger.store, txn: txn)
         catalogue = Catalogue(table: ledger.catalogueTable, txn: txn)
         projections = ledger.projections
+        folders = projections.folders(txn)
     }
 
-    /// Moves the projections' checkpoints to the new head; call before commit.
+    /// Writes the read models and moves the projections' checkpoints to the new
+    /// head; call before commit.
     func finish() throws -> AppendReport {
+        for folder in folders { try folder.finish() }
         if let last = report.lastPosition { try projections.checkpoint(last, appender.txn) }
         return report
     }
@@ -303,16 +307,19 @@ struct AppendBatch {
     mutating func add(_ event: NewEvent, line: Int?, source: String?) throws {
         let record = EventRecord(event)
         do {
-            if try appender.duplicate(of: record) != nil {
+            if let stored = try appender.stored(withID: record.id) {
+                guard try stored.hasSameContent(as: record) else {
+                    throw EventRefusal(.idConflict, "id already stored at position \(stored.position) with different content")
+                }
                 report.duplicates += 1
                 return
             }
             try catalogue.admit(event.event, occurredAt: event.occurredAt)
             let stored = try appender.append(record, expected: event.expectedVersion)
             // The read models change in the same transaction as the log.
-            try projections.apply(RecordedEvent(
-                position: stored.position, stream: stored.stream, version: stored.version, recordedAt: stored.recordedAt,
-                id: stored.id, occurredAt: stored.occurredAt, event: event.event, metadata: event.metadata), appender.txn)
+            let recorded = RecordedEvent(position: stored.position, version: stored.version, recordedAt: stored.recordedAt,
+                                         id: stored.id, occurredAt: stored.occurredAt, event: event.event, metadata: event.metadata)
+            for folder in folders { try folder.apply(recorded) }
             report.appended += 1
             report.firstPosition = report.firstPosition ?? stored.position
             report.lastPosition = stored.position

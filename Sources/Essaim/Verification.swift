@@ -20,7 +20,10 @@ extension Ledger {
             var report = VerificationReport()
             var expected: UInt64 = 1
             var nextVersion: [String: UInt64] = [:]
-            let memory = projections.all.map { (projection: $0, store: MemoryProjectionStore()) }
+            let memory = projections.all.map { projection in
+                let store = MemoryProjectionStore()
+                return (projection: projection, store: store, folder: makeFolder(projection, store, storeIsEmpty: true))
+            }
             func problem(_ text: String) {
                 if report.problems.count < 100 { report.problems.append(text) }
             }
@@ -30,7 +33,7 @@ extension Ledger {
                 report.events += 1
                 let event: RecordedEvent
                 do {
-                    event = try RecordedEvent(try EventRecord.decode(bytes, position: position))
+                    event = try RecordedEvent(stored: bytes, position: position)
                 } catch {
                     problem("event at position \(position) does not decode: \(error)")
                     return true
@@ -46,7 +49,7 @@ extension Ledger {
                 if try store.position(inStream: event.stream, version: event.version, txn) != position {
                     problem("stream \(event.stream) version \(event.version) does not point to position \(position)")
                 }
-                for (projection, memoryStore) in memory { try projection.apply(event, to: memoryStore) }
+                for fold in memory { try fold.folder.apply(event) }
                 return true
             }
             report.streams = nextVersion.count
@@ -55,7 +58,8 @@ extension Ledger {
             }
             if try txn.count(store.heads) != nextVersion.count { problem("the stream heads do not match the streams of the log") }
             if try txn.count(store.ids) != Int(report.events) { problem("the id index does not match the events") }
-            for (projection, fresh) in memory {
+            for (projection, fresh, folder) in memory {
+                try folder.finish()
                 let persisted = try projections.store(for: projection, txn).entries(withPrefix: [])
                 let folded = fresh.allEntries
                 if persisted.count != folded.count || zip(persisted, folded).contains(where: { $0.key != $1.key || $0.value != $1.value }) {

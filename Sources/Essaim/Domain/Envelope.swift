@@ -27,8 +27,8 @@ public struct NewEvent: Sendable, Equatable {
 public struct RecordedEvent: Sendable, Equatable {
     /// Global position, gapless from 1.
     public let position: UInt64
-    /// The aggregate stream it is filed in.
-    public let stream: String
+    /// The aggregate stream it is filed in (derived from the event, see ``DomainEvent/stream``).
+    public var stream: String { event.stream }
     /// Its number within the stream, from 0.
     public let version: UInt64
     /// System time of the append.

@@ -142,7 +142,7 @@ extension GrowthReport {
         var growths: [Double] = []
         var sumBaseline = 0.0, sumLatest = 0.0
         for p in participants {
-            guard let baseline = p.baseline[metric.rawValue], baseline > 0, let latest = p.latest[metric.rawValue] else { continue }
+            guard let baseline = p.baseline[metric], baseline > 0, let latest = p.latest[metric] else { continue }
             growths.append(Double(latest.value) / Double(baseline) - 1)
             sumBaseline += Double(baseline)
             sumLatest += Double(latest.value)

@@ -17,6 +17,39 @@ public protocol Projection: Sendable {
     func apply(_ event: RecordedEvent, to store: any ProjectionStore) throws
 }
 
+/// Folds a run of events into one store; ``finish()`` writes what it holds back.
+protocol EventFolder: AnyObject {
+    func apply(_ event: RecordedEvent) throws
+    func finish() throws
+}
+
+/// A projection that folds runs of events through a cache of its own (the
+/// built-in read models) rather than one ``Projection/apply(_:to:)`` per event.
+protocol CachingProjection: Projection {
+    func folder(_ store: any ProjectionStore, storeIsEmpty: Bool) -> any EventFolder
+}
+
+/// The folder of an ordinary projection: each event goes straight to the store.
+final class DirectFolder: EventFolder {
+    let projection: any Projection
+    let store: any ProjectionStore
+
+    init(_ projection: any Projection, _ store: any ProjectionStore) {
+        self.projection = projection
+        self.store = store
+    }
+
+    func apply(_ event: RecordedEvent) throws { try projection.apply(event, to: store) }
+
+    func finish() throws {}
+}
+
+/// The folder for `projection` over `store`.
+func makeFolder(_ projection: any Projection, _ store: any ProjectionStore, storeIsEmpty: Bool) -> any EventFolder {
+    if let caching = projection as? any CachingProjection { return caching.folder(store, storeIsEmpty: storeIsEmpty) }
+    return DirectFolder(projection, store)
+}
+
 /// A projection's bookkeeping in the `projections` table: `0x00` + name → u32 version, u64 checkpoint.
 struct ProjectionCheckpoint: Equatable {
     var schemaVersion: Int
@@ -49,9 +82,9 @@ struct ProjectionSet: Sendable {
         LMDBProjectionStore(table: table, txn: txn, prefix: Array(projection.name.utf8) + [0])
     }
 
-    /// Folds one newly appended event into every projection.
-    func apply(_ event: RecordedEvent, _ txn: Transaction) throws {
-        for projection in all { try projection.apply(event, to: store(for: projection, txn)) }
+    /// One folder per projection, for the events appended in `txn`.
+    func folders(_ txn: Transaction) -> [any EventFolder] {
+        all.map { makeFolder($0, store(for: $0, txn), storeIsEmpty: false) }
     }
 
     /// Records that every projection has folded through `position`.
@@ -74,27 +107,25 @@ struct ProjectionSet: Sendable {
     /// when their schema is unchanged), in the given write transaction.
     func rebuild(_ projections: [any Projection], store events: EventStore, fromScratch: Bool, _ txn: Transaction,
                  progress: ((UInt64) -> Void)? = nil) throws {
-        var start: [String: UInt64] = [:]
+        var runs: [(start: UInt64, folder: any EventFolder)] = []
         for projection in projections {
             let checkpoint = try ProjectionCheckpoint.read(projection.name, table: table, txn: txn)
+            let target = store(for: projection, txn)
             if fromScratch || checkpoint?.schemaVersion != projection.schemaVersion {
-                try store(for: projection, txn).clear()
-                start[projection.name] = 1
+                try target.clear()
+                runs.append((1, makeFolder(projection, target, storeIsEmpty: true)))
             } else {
-                start[projection.name] = (checkpoint?.position ?? 0) + 1
+                runs.append(((checkpoint?.position ?? 0) + 1, makeFolder(projection, target, storeIsEmpty: false)))
             }
         }
-        let first = start.values.min() ?? 1
-        var last: UInt64 = 0
-        try events.forEach(from: first, txn) { record in
-            let event = try RecordedEvent(record)
-            for projection in projections where record.position >= start[projection.name]! {
-                try projection.apply(event, to: store(for: projection, txn))
-            }
-            last = record.position
-            if last % 10_000 == 0 { progress?(last) }
+        let first = runs.map(\.start).min() ?? 1
+        try events.forEachRaw(from: first, txn) { position, bytes in
+            let event = try RecordedEvent(stored: bytes, position: position)
+            for run in runs where position >= run.start { try run.folder.apply(event) }
+            if position % 65_536 == 0 { progress?(position) }
             return true
         }
+        for run in runs { try run.folder.finish() }
         let head = try events.head(txn)
         for projection in projections {
             try ProjectionCheckpoint(schemaVersion: projection.schemaVersion, position: head)

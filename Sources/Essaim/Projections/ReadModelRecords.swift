@@ -1,8 +1,8 @@
-import Foundation
-
 // The records of the built-in read models, one per entity, in the projection's
-// key space: a kind letter and the entity's id. Encoded as JSON with sorted keys,
-// so the same fold always writes the same bytes (incremental = replayed).
+// key space: a kind byte and the entity's id. Encoded compactly (varints, see
+// `ByteWriter`) with fields in a fixed order, so the same fold always writes the
+// same bytes (incremental = replayed). The layout is versioned by
+// `ReadModelsProjection.schemaVersion`: a change there rebuilds the records.
 
 enum RecordKind: UInt8 {
     case territory = 0x54   // T
@@ -12,83 +12,325 @@ enum RecordKind: UInt8 {
     case application = 0x41 // A
     case site = 0x53        // S
     case timeline = 0x45    // E
+    /// Participants per company territory (a count, for the territory report).
+    case participants = 0x51 // Q
 
-    func key(_ id: String) -> [UInt8] { [rawValue] + Array(id.utf8) }
+    func key(_ id: String) -> [UInt8] {
+        var key = [rawValue]
+        key.reserveCapacity(1 + id.utf8.count)
+        key.append(contentsOf: id.utf8)
+        return key
+    }
 }
 
-struct TerritoryRecord: Codable, Equatable {
+/// A read-model record with its stored encoding.
+protocol StoredRecord {
+    init(from r: inout ByteReader) throws
+    func encode(to w: inout ByteWriter)
+}
+
+extension StoredRecord {
+    var storedBytes: [UInt8] {
+        var w = ByteWriter(capacity: 64)
+        encode(to: &w)
+        return w.bytes
+    }
+
+    init(stored bytes: UnsafeRawBufferPointer) throws {
+        var r = ByteReader(bytes)
+        do {
+            try self.init(from: &r)
+            guard r.isAtEnd else { throw ByteReader.Truncated() }
+        } catch is ByteReader.Truncated {
+            throw LedgerError(.corrupt, "a read-model record does not decode; run `essaim replay`")
+        }
+    }
+}
+
+extension ByteWriter {
+    mutating func optionalText(_ s: String?) {
+        if let s { u8(1); text(s) } else { u8(0) }
+    }
+
+    mutating func optionalZigzag(_ v: Int64?) {
+        if let v { u8(1); zigzag(v) } else { u8(0) }
+    }
+}
+
+extension ByteReader {
+    mutating func optionalText() throws -> String? { try u8() == 0 ? nil : try text() }
+
+    mutating func optionalZigzag() throws -> Int64? { try u8() == 0 ? nil : try zigzag() }
+
+    mutating func list<T>(_ element: (inout ByteReader) throws -> T) throws -> [T] {
+        let n = try count()
+        var items: [T] = []
+        items.reserveCapacity(n)
+        for _ in 0..<n { items.append(try element(&self)) }
+        return items
+    }
+}
+
+struct TerritoryRecord: StoredRecord, Equatable {
     var name: String
     var level: String
     var parent: String?
+
+    init(name: String, level: String, parent: String?) {
+        self.name = name
+        self.level = level
+        self.parent = parent
+    }
+
+    init(from r: inout ByteReader) throws {
+        name = try r.text()
+        level = try r.text()
+        parent = try r.optionalText()
+    }
+
+    func encode(to w: inout ByteWriter) {
+        w.text(name); w.text(level); w.optionalText(parent)
+    }
 }
 
-struct NetworkRecord: Codable, Equatable {
+struct NetworkRecord: StoredRecord, Equatable {
     var name: String
     var programs: [String] = []
+
+    init(name: String) { self.name = name }
+
+    init(from r: inout ByteReader) throws {
+        name = try r.text()
+        programs = try r.texts()
+    }
+
+    func encode(to w: inout ByteWriter) {
+        w.text(name); w.texts(programs)
+    }
 }
 
-struct CoverageRecord: Codable, Equatable {
+struct CoverageRecord: Equatable {
     var territory: String
     /// Business day (days since 1970-01-01).
     var on: Int64
 }
 
-struct ProgramRecord: Codable, Equatable {
+struct ProgramRecord: StoredRecord, Equatable {
     var name: String
     var networks: [String]
     var capacityPerCohort: Int64?
     var cohorts: [String] = []
     var coverage: [CoverageRecord] = []
+
+    init(name: String, networks: [String], capacityPerCohort: Int64?, coverage: [CoverageRecord]) {
+        self.name = name
+        self.networks = networks
+        self.capacityPerCohort = capacityPerCohort
+        self.coverage = coverage
+    }
+
+    init(from r: inout ByteReader) throws {
+        name = try r.text()
+        networks = try r.texts()
+        capacityPerCohort = try r.optionalZigzag()
+        cohorts = try r.texts()
+        coverage = try r.list { CoverageRecord(territory: try $0.text(), on: try $0.zigzag()) }
+    }
+
+    func encode(to w: inout ByteWriter) {
+        w.text(name); w.texts(networks); w.optionalZigzag(capacityPerCohort); w.texts(cohorts)
+        w.varint(UInt64(coverage.count))
+        for c in coverage { w.text(c.territory); w.zigzag(c.on) }
+    }
 }
 
-struct SessionRecord: Codable, Equatable {
+struct SessionRecord: Equatable {
     var day: Int64
     var position: UInt64
 }
 
-struct CohortRecord: Codable, Equatable {
+struct CohortRecord: StoredRecord, Equatable {
     var program: String
     var label: String
     var capacity: Int64?
     var sessions: [SessionRecord] = []
     /// In submission (log) order.
     var applications: [String] = []
+
+    init(program: String, label: String, capacity: Int64?) {
+        self.program = program
+        self.label = label
+        self.capacity = capacity
+    }
+
+    init(from r: inout ByteReader) throws {
+        program = try r.text()
+        label = try r.text()
+        capacity = try r.optionalZigzag()
+        sessions = try r.list { SessionRecord(day: try $0.zigzag(), position: try $0.varint()) }
+        applications = try r.texts()
+    }
+
+    func encode(to w: inout ByteWriter) {
+        w.text(program); w.text(label); w.optionalZigzag(capacity)
+        w.varint(UInt64(sessions.count))
+        for s in sessions { w.zigzag(s.day); w.varint(s.position) }
+        w.texts(applications)
+    }
 }
 
 /// One metric figure from an outcome, with what decides which one is latest.
-struct MeasurementRecord: Codable, Equatable {
+struct MeasurementRecord: Equatable {
     var instant: Int64
     var position: UInt64
     var value: Int64
 }
 
-struct ApplicationRecord: Codable, Equatable {
+/// One optional value per growth metric.
+struct PerMetric<Value: Equatable>: Equatable {
+    private var revenueEur: Value?
+    private var exportRevenueEur: Value?
+    private var headcount: Value?
+
+    subscript(metric: Metric) -> Value? {
+        get {
+            switch metric {
+            case .revenueEur: revenueEur
+            case .exportRevenueEur: exportRevenueEur
+            case .headcount: headcount
+            }
+        }
+        set {
+            switch metric {
+            case .revenueEur: revenueEur = newValue
+            case .exportRevenueEur: exportRevenueEur = newValue
+            case .headcount: headcount = newValue
+            }
+        }
+    }
+}
+
+/// What an application's status is, as the read models show it.
+enum ApplicationStatus: UInt8 {
+    case pending, active, rejected, waitlisted, withdrawn
+
+    var name: String {
+        switch self {
+        case .pending: "pending"
+        case .active: "active"
+        case .rejected: "rejected"
+        case .waitlisted: "waitlisted"
+        case .withdrawn: "withdrawn"
+        }
+    }
+}
+
+struct ApplicationRecord: StoredRecord, Equatable {
     var cohort: String
     var company: String
     var territory: String?
     var sector: String?
-    var status: String
+    var state: ApplicationStatus = .pending
     var selectedOn: Int64?
     var selectedPosition: UInt64?
-    var sessionsAttended: Int = 0
-    var baseline: [String: Int64] = [:]
-    var latest: [String: MeasurementRecord] = [:]
+    var sessionsAttended = 0
+    var baseline = PerMetric<Int64>()
+    var latest = PerMetric<MeasurementRecord>()
     var milestones: [String] = []
     var segments: [String] = []
 
+    var status: String { state.name }
     var isParticipant: Bool { selectedOn != nil }
+
+    init(cohort: String, company: String, territory: String?, sector: String?, segments: [String]) {
+        self.cohort = cohort
+        self.company = company
+        self.territory = territory
+        self.sector = sector
+        self.segments = segments
+    }
+
+    // Layout: fields in order; `flags` says which optionals are present
+    // (1 territory, 2 sector, 4 selection, then 8<<i baseline i, 64<<i latest i).
+    init(from r: inout ByteReader) throws {
+        let flags = try r.varint()
+        cohort = try r.text()
+        company = try r.text()
+        if flags & 1 != 0 { territory = try r.text() }
+        if flags & 2 != 0 { sector = try r.text() }
+        guard let state = ApplicationStatus(rawValue: try r.u8()) else { throw ByteReader.Truncated() }
+        self.state = state
+        if flags & 4 != 0 {
+            selectedOn = try r.zigzag()
+            selectedPosition = try r.varint()
+        }
+        sessionsAttended = Int(try r.varint())
+        for metric in Metric.allCases where flags & (8 << UInt64(metric.index)) != 0 { baseline[metric] = try r.zigzag() }
+        for metric in Metric.allCases where flags & (64 << UInt64(metric.index)) != 0 {
+            latest[metric] = MeasurementRecord(instant: try r.zigzag(), position: try r.varint(), value: try r.zigzag())
+        }
+        milestones = try r.texts()
+        segments = try r.texts()
+    }
+
+    func encode(to w: inout ByteWriter) {
+        var flags: UInt64 = 0
+        if territory != nil { flags |= 1 }
+        if sector != nil { flags |= 2 }
+        if selectedOn != nil { flags |= 4 }
+        for metric in Metric.allCases {
+            if baseline[metric] != nil { flags |= 8 << UInt64(metric.index) }
+            if latest[metric] != nil { flags |= 64 << UInt64(metric.index) }
+        }
+        w.varint(flags)
+        w.text(cohort); w.text(company)
+        if let territory { w.text(territory) }
+        if let sector { w.text(sector) }
+        w.u8(state.rawValue)
+        if let selectedOn {
+            w.zigzag(selectedOn)
+            w.varint(selectedPosition ?? 0)
+        }
+        w.varint(UInt64(sessionsAttended))
+        for metric in Metric.allCases { if let v = baseline[metric] { w.zigzag(v) } }
+        for metric in Metric.allCases {
+            if let m = latest[metric] { w.zigzag(m.instant); w.varint(m.position); w.zigzag(m.value) }
+        }
+        w.texts(milestones); w.texts(segments)
+    }
 }
 
-struct SiteRecord: Codable, Equatable {
+struct SiteRecord: StoredRecord, Equatable {
     var name: String
     var network: String
     var program: String?
     var territory: String
     var openedOn: Int64?
     var plannedOn: Int64?
+
+    init(name: String, network: String, program: String?, territory: String) {
+        self.name = name
+        self.network = network
+        self.program = program
+        self.territory = territory
+    }
+
+    init(from r: inout ByteReader) throws {
+        name = try r.text()
+        network = try r.text()
+        program = try r.optionalText()
+        territory = try r.text()
+        openedOn = try r.optionalZigzag()
+        plannedOn = try r.optionalZigzag()
+    }
+
+    func encode(to w: inout ByteWriter) {
+        w.text(name); w.text(network); w.optionalText(program); w.text(territory)
+        w.optionalZigzag(openedOn); w.optionalZigzag(plannedOn)
+    }
 }
 
-struct TimelineRecord: Codable, Equatable {
+struct TimelineRecord: StoredRecord, Equatable {
     var on: Int64
     var kind: String
     var program: String?
@@ -96,41 +338,61 @@ struct TimelineRecord: Codable, Equatable {
     var territory: String
     var site: String?
     var position: UInt64
+
+    init(on: Int64, kind: String, program: String? = nil, network: String? = nil, territory: String, site: String? = nil,
+         position: UInt64) {
+        self.on = on
+        self.kind = kind
+        self.program = program
+        self.network = network
+        self.territory = territory
+        self.site = site
+        self.position = position
+    }
+
+    init(from r: inout ByteReader) throws {
+        on = try r.zigzag()
+        kind = try r.text()
+        program = try r.optionalText()
+        network = try r.optionalText()
+        territory = try r.text()
+        site = try r.optionalText()
+        position = try r.varint()
+    }
+
+    func encode(to w: inout ByteWriter) {
+        w.zigzag(on); w.text(kind); w.optionalText(program); w.optionalText(network); w.text(territory)
+        w.optionalText(site); w.varint(position)
+    }
+}
+
+/// A count kept per key (participants per territory).
+struct CountRecord: StoredRecord, Equatable {
+    var count: Int
+
+    init(count: Int) { self.count = count }
+
+    init(from r: inout ByteReader) throws { count = Int(try r.varint()) }
+
+    func encode(to w: inout ByteWriter) { w.varint(UInt64(count)) }
 }
 
 /// Typed access to the read-model records of a ``ProjectionStore``.
 struct ReadModelRecords {
     let store: any ProjectionStore
 
-    func get<T: Decodable>(_ kind: RecordKind, _ id: String, as type: T.Type) throws -> T? {
-        try store.value(for: kind.key(id)).map { try JSONDecoder().decode(T.self, from: Data($0)) }
+    func get<T: StoredRecord>(_ kind: RecordKind, _ id: String, as type: T.Type) throws -> T? {
+        try store.value(for: kind.key(id)).map { bytes in try bytes.withUnsafeBytes { try T(stored: $0) } }
     }
 
-    func put<T: Encodable>(_ kind: RecordKind, _ id: String, _ record: T) throws {
-        try store.set(try encode(record), for: kind.key(id))
-    }
-
-    func encode<T: Encodable>(_ record: T) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return Array(try encoder.encode(record))
-    }
-
-    func decode<T: Decodable>(_ bytes: [UInt8], as type: T.Type) throws -> T {
-        try JSONDecoder().decode(T.self, from: Data(bytes))
-    }
-
-    /// Reads, changes and writes back a record; does nothing when it is absent.
-    func update<T: Codable>(_ kind: RecordKind, _ id: String, as type: T.Type, _ change: (inout T) -> Void) throws {
-        guard var record = try get(kind, id, as: T.self) else { return }
-        change(&record)
-        try put(kind, id, record)
+    func decode<T: StoredRecord>(_ bytes: [UInt8], as type: T.Type) throws -> T {
+        try bytes.withUnsafeBytes { try T(stored: $0) }
     }
 
     /// Every record of a kind, with its id, in id order.
-    func all<T: Decodable>(_ kind: RecordKind, as type: T.Type) throws -> [(id: String, record: T)] {
+    func all<T: StoredRecord>(_ kind: RecordKind, as type: T.Type) throws -> [(id: String, record: T)] {
         try store.entries(withPrefix: [kind.rawValue]).map { entry in
-            (id: String(decoding: entry.key.dropFirst(), as: UTF8.self), record: try JSONDecoder().decode(T.self, from: Data(entry.value)))
+            (id: String(decoding: entry.key.dropFirst(), as: UTF8.self), record: try decode(entry.value, as: T.self))
         }
     }
 }

@@ -6,74 +6,163 @@ public struct ReadModelsProjection: Projection {
     /// The projection's name in the ledger.
     public let name = "essaim.read-models"
     /// Version of the records' layout; bump it to have ledgers rebuild.
-    public let schemaVersion = 1
+    /// 2: compact binary records and participant counts per territory.
+    public let schemaVersion = 2
 
     /// The built-in projection.
     public init() {}
 
     /// Folds one event into the read-model records.
     public func apply(_ recorded: RecordedEvent, to store: any ProjectionStore) throws {
-        let records = ReadModelRecords(store: store)
+        let fold = ReadModelFold(store, storeIsEmpty: false)
+        try fold.apply(recorded)
+        try fold.finish()
+    }
+
+    func folder(_ store: any ProjectionStore, storeIsEmpty: Bool) -> any EventFolder {
+        ReadModelFold(store, storeIsEmpty: storeIsEmpty)
+    }
+}
+
+extension ReadModelsProjection: CachingProjection {}
+
+/// A write-back cache of one kind of read-model record: records are decoded once,
+/// changed in memory as events arrive, and written when the fold finishes (or
+/// when the cache grows past its bound).
+final class RecordCache<Record: StoredRecord> {
+    private struct Entry {
+        var record: Record?
+        var dirty: Bool
+    }
+
+    let kind: RecordKind
+    private var entries: [String: Entry] = [:]
+
+    init(_ kind: RecordKind) { self.kind = kind }
+
+    var count: Int { entries.count }
+
+    /// The record, from the cache or (when `load`) from the store.
+    func get(_ id: String, _ store: any ProjectionStore, load: Bool) throws -> Record? {
+        if let entry = entries[id] { return entry.record }
+        let record = load ? try ReadModelRecords(store: store).get(kind, id, as: Record.self) : nil
+        entries[id] = Entry(record: record, dirty: false)
+        return record
+    }
+
+    func put(_ id: String, _ record: Record) {
+        entries[id] = Entry(record: record, dirty: true)
+    }
+
+    /// Changes a record in place; does nothing when it is absent.
+    func update(_ id: String, _ store: any ProjectionStore, load: Bool, _ change: (inout Record) -> Void) throws {
+        if entries[id] == nil { _ = try get(id, store, load: load) }
+        guard let index = entries.index(forKey: id), entries.values[index].record != nil else { return }
+        entries.values[index].dirty = true
+        change(&entries.values[index].record!)
+    }
+
+    /// Writes the changed records and empties the cache.
+    func flush(_ store: any ProjectionStore) throws {
+        for (id, entry) in entries where entry.dirty {
+            if let record = entry.record { try store.set(record.storedBytes, for: kind.key(id)) }
+        }
+        entries.removeAll(keepingCapacity: true)
+    }
+}
+
+/// The fold behind ``ReadModelsProjection``, over a write-back cache per kind.
+final class ReadModelFold: EventFolder {
+    /// Entries held before the cache is written out and emptied (bounds memory
+    /// on long imports and replays; about 200 bytes each).
+    static let cacheBound = 150_000
+
+    let store: any ProjectionStore
+    /// Whether records missing from the cache may be in the store (false while
+    /// folding into a store known to be empty, which saves every lookup).
+    private var load: Bool
+    private let territories = RecordCache<TerritoryRecord>(.territory)
+    private let networks = RecordCache<NetworkRecord>(.network)
+    private let programs = RecordCache<ProgramRecord>(.program)
+    private let cohorts = RecordCache<CohortRecord>(.cohort)
+    private let applications = RecordCache<ApplicationRecord>(.application)
+    private let sites = RecordCache<SiteRecord>(.site)
+    private let participants = RecordCache<CountRecord>(.participants)
+    private var applied = 0
+
+    init(_ store: any ProjectionStore, storeIsEmpty: Bool) {
+        self.store = store
+        self.load = !storeIsEmpty
+    }
+
+    func apply(_ recorded: RecordedEvent) throws {
         let day = recorded.occurredAt.day.daysSinceEpoch
         switch recorded.event {
         case let .territoryDefined(e):
-            try records.put(.territory, e.code, TerritoryRecord(name: e.name, level: e.level.rawValue, parent: e.parent))
+            territories.put(e.code, TerritoryRecord(name: e.name, level: e.level.rawValue, parent: e.parent))
         case let .networkRegistered(e):
-            try records.put(.network, e.network, NetworkRecord(name: e.name))
+            networks.put(e.network, NetworkRecord(name: e.name))
         case let .programLaunched(e):
-            try records.put(.program, e.program, ProgramRecord(
-                name: e.name, networks: e.networks, capacityPerCohort: e.capacityPerCohort, coverage: e.territories.map { CoverageRecord(territory: $0, on: day) }))
+            programs.put(e.program, ProgramRecord(
+                name: e.name, networks: e.networks, capacityPerCohort: e.capacityPerCohort,
+                coverage: e.territories.map { CoverageRecord(territory: $0, on: day) }))
             for network in e.networks {
-                try records.update(.network, network, as: NetworkRecord.self) { $0.programs.append(e.program) }
+                try networks.update(network, store, load: load) { $0.programs.append(e.program) }
             }
-            try timeline(store, recorded, e.territories.map {
+            try timeline(recorded, e.territories.map {
                 TimelineRecord(on: day, kind: "program-launched", program: e.program, territory: $0, position: recorded.position)
             })
         case let .programExtended(e):
-            try records.update(.program, e.program, as: ProgramRecord.self) {
+            try programs.update(e.program, store, load: load) {
                 $0.coverage += e.territories.map { CoverageRecord(territory: $0, on: day) }
             }
-            try timeline(store, recorded, e.territories.map {
+            try timeline(recorded, e.territories.map {
                 TimelineRecord(on: day, kind: "program-extended", program: e.program, territory: $0, position: recorded.position)
             })
         case let .cohortOpened(e):
-            let capacity = try e.capacity ?? records.get(.program, e.program, as: ProgramRecord.self)?.capacityPerCohort
-            try records.put(.cohort, e.cohort, CohortRecord(program: e.program, label: e.label, capacity: capacity))
-            try records.update(.program, e.program, as: ProgramRecord.self) { $0.cohorts.append(e.cohort) }
+            let capacity = try e.capacity ?? programs.get(e.program, store, load: load)?.capacityPerCohort
+            cohorts.put(e.cohort, CohortRecord(program: e.program, label: e.label, capacity: capacity))
+            try programs.update(e.program, store, load: load) { $0.cohorts.append(e.cohort) }
         case let .applicationSubmitted(e):
-            var baseline: [String: Int64] = [:]
-            for (metric, value) in Metric.values(e.baseline) { baseline[metric.rawValue] = value }
-            try records.put(.application, e.application, ApplicationRecord(
-                cohort: e.cohort, company: e.company.name, territory: e.company.territory, sector: e.company.sector,
-                status: "pending", baseline: baseline, segments: e.segments ?? []))
-            try records.update(.cohort, e.cohort, as: CohortRecord.self) { $0.applications.append(e.application) }
-        case let .candidateSelected(application):
-            try records.update(.application, application, as: ApplicationRecord.self) {
-                $0.status = "active"
+            var application = ApplicationRecord(cohort: e.cohort, company: e.company.name, territory: e.company.territory,
+                                                sector: e.company.sector, segments: e.segments ?? [])
+            for (metric, value) in Metric.values(e.baseline) { application.baseline[metric] = value }
+            applications.put(e.application, application)
+            try cohorts.update(e.cohort, store, load: load) { $0.applications.append(e.application) }
+        case let .candidateSelected(id):
+            var territory: String?
+            try applications.update(id, store, load: load) {
+                territory = $0.selectedOn == nil ? $0.territory : nil
+                $0.state = .active
                 $0.selectedOn = day
                 $0.selectedPosition = recorded.position
             }
+            if let territory {
+                if try participants.get(territory, store, load: load) == nil { participants.put(territory, CountRecord(count: 0)) }
+                try participants.update(territory, store, load: load) { $0.count += 1 }
+            }
         case let .candidateRejected(e):
-            try records.update(.application, e.application, as: ApplicationRecord.self) { $0.status = "rejected" }
-        case let .candidateWaitlisted(application):
-            try records.update(.application, application, as: ApplicationRecord.self) { $0.status = "waitlisted" }
+            try applications.update(e.application, store, load: load) { $0.state = .rejected }
+        case let .candidateWaitlisted(id):
+            try applications.update(id, store, load: load) { $0.state = .waitlisted }
         case let .participantWithdrew(e):
-            try records.update(.application, e.application, as: ApplicationRecord.self) { $0.status = "withdrawn" }
+            try applications.update(e.application, store, load: load) { $0.state = .withdrawn }
         case let .sessionHeld(e):
-            try records.update(.cohort, e.cohort, as: CohortRecord.self) {
+            try cohorts.update(e.cohort, store, load: load) {
                 $0.sessions.append(SessionRecord(day: day, position: recorded.position))
             }
-            for attendee in Set(e.attendees) {
-                try records.update(.application, attendee, as: ApplicationRecord.self) { $0.sessionsAttended += 1 }
+            var seen = Set<String>(minimumCapacity: e.attendees.count)
+            for attendee in e.attendees where seen.insert(attendee).inserted {
+                try applications.update(attendee, store, load: load) { $0.sessionsAttended += 1 }
             }
         case let .outcomeRecorded(e):
-            try records.update(.application, e.application, as: ApplicationRecord.self) { application in
+            try applications.update(e.application, store, load: load) { application in
                 for (metric, value) in Metric.values(e.metrics) {
                     let measurement = MeasurementRecord(instant: recorded.occurredAt.instant.microseconds,
                                                         position: recorded.position, value: value)
                     // Greatest occurredAt wins; on equal dates the later position (this one).
-                    if let current = application.latest[metric.rawValue], current.instant > measurement.instant { continue }
-                    application.latest[metric.rawValue] = measurement
+                    if let current = application.latest[metric], current.instant > measurement.instant { continue }
+                    application.latest[metric] = measurement
                 }
                 if let milestone = e.milestone, !application.milestones.contains(milestone) {
                     application.milestones.append(milestone)
@@ -81,35 +170,64 @@ public struct ReadModelsProjection: Projection {
             }
         case let .siteOpened(e), let .sitePlanned(e):
             let opened = recorded.type == .siteOpened
-            var site = try records.get(.site, e.site, as: SiteRecord.self)
+            var site = try sites.get(e.site, store, load: load)
                 ?? SiteRecord(name: e.name, network: e.network, program: e.program, territory: e.territory)
             site.name = e.name
             site.network = e.network
             site.program = e.program
             site.territory = e.territory
             if opened { site.openedOn = day } else { site.plannedOn = day }
-            try records.put(.site, e.site, site)
-            try timeline(store, recorded, [TimelineRecord(
+            sites.put(e.site, site)
+            try timeline(recorded, [TimelineRecord(
                 on: day, kind: opened ? "site-opened" : "site-planned", program: e.program, network: e.network,
                 territory: e.territory, site: e.site, position: recorded.position)])
         }
+        applied += 1
+        if applied % 4096 == 0 && cached > Self.cacheBound {
+            try finish()
+            load = true
+        }
     }
 
-    private func timeline(_ store: any ProjectionStore, _ recorded: RecordedEvent, _ entries: [TimelineRecord]) throws {
+    private var cached: Int {
+        territories.count + networks.count + programs.count + cohorts.count + applications.count + sites.count + participants.count
+    }
+
+    /// Timeline entries are never changed once written: they go straight to the store.
+    private func timeline(_ recorded: RecordedEvent, _ entries: [TimelineRecord]) throws {
         for (index, entry) in entries.enumerated() {
             var key = ByteWriter(capacity: 11)
             key.u8(RecordKind.timeline.rawValue)
             key.u64(recorded.position)
             key.u16(UInt16(index))
-            let records = ReadModelRecords(store: store)
-            try records.store.set(try records.encode(entry), for: key.bytes)
+            try store.set(entry.storedBytes, for: key.bytes)
         }
+    }
+
+    /// Writes every changed record to the store.
+    func finish() throws {
+        try territories.flush(store)
+        try networks.flush(store)
+        try programs.flush(store)
+        try cohorts.flush(store)
+        try applications.flush(store)
+        try sites.flush(store)
+        try participants.flush(store)
     }
 }
 
 /// The three business figures growth is computed on, in report order.
 enum Metric: String, CaseIterable {
     case revenueEur, exportRevenueEur, headcount
+
+    /// Position in report order.
+    var index: Int {
+        switch self {
+        case .revenueEur: 0
+        case .exportRevenueEur: 1
+        case .headcount: 2
+        }
+    }
 
     static func values(_ figures: Figures?) -> [(Metric, Int64)] {
         guard let figures else { return [] }

@@ -82,8 +82,7 @@ extension TerritoryExpansion {
         if let code, !tree.contains(code) { throw LedgerError(.unknownID, "no territory \(code)") }
         let programs = try records.all(.program, as: ProgramRecord.self)
         let sites = try records.all(.site, as: SiteRecord.self)
-        let participantTerritories = try records.all(.application, as: ApplicationRecord.self)
-            .compactMap { $0.record.isParticipant ? $0.record.territory : nil }
+        let participantCounts = try records.all(.participants, as: CountRecord.self)
         var entries: [Entry] = []
         for (territory, record) in tree.territories.sorted(by: { $0.key < $1.key }) {
             if let code, !tree.isWithin(territory, code) { continue }
@@ -101,7 +100,7 @@ extension TerritoryExpansion {
                 s.record.openedOn == nil ? s.record.plannedOn.map { SiteEntry(site: s.id, name: s.record.name, network: s.record.network,
                                                                               territory: s.record.territory, on: CivilDate(daysSinceEpoch: $0)) } : nil
             }.sorted { ($0.on, $0.site) < ($1.on, $1.site) }
-            let participants = participantTerritories.filter { tree.isWithin($0, territory) }.count
+            let participants = participantCounts.reduce(0) { $0 + (tree.isWithin($1.id, territory) ? $1.record.count : 0) }
             let first = (coverage.map(\.since) + opened.map(\.on)).min()
             let entry = Entry(code: territory, name: record.name, level: record.level, parent: record.parent,
                               firstActivityOn: first, programs: coverage, sites: opened, planned: planned, participants: participants)

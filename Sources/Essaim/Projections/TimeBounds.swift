@@ -33,12 +33,13 @@ extension Ledger {
                 return try body(ReadModelRecords(store: store))
             }
             let memory = MemoryProjectionStore()
-            let projection = ReadModelsProjection()
-            try store.forEach(from: 1, through: bounds.atPosition ?? .max, txn) { record in
-                let event = try RecordedEvent(record)
-                if bounds.admits(event) { try projection.apply(event, to: memory) }
+            let fold = ReadModelFold(memory, storeIsEmpty: true)
+            try store.forEachRaw(from: 1, through: bounds.atPosition ?? .max, txn) { position, bytes in
+                let event = try RecordedEvent(stored: bytes, position: position)
+                if bounds.admits(event) { try fold.apply(event) }
                 return true
             }
+            try fold.finish()
             return try body(ReadModelRecords(store: memory))
         }
     }

@@ -3,13 +3,27 @@
 /// Accepted in either case on import; always written in lower case (RFC 9562's
 /// canonical form), which is the same UUID.
 public struct EventID: Hashable, Sendable, CustomStringConvertible {
+    // The 16 bytes as two big-endian halves: no allocation per identifier.
+    private let high: UInt64
+    private let low: UInt64
+
     /// The 16 bytes of the UUID, in network order.
-    public let bytes: [UInt8]
+    public var bytes: [UInt8] {
+        var w = ByteWriter(capacity: 16)
+        w.u64(high)
+        w.u64(low)
+        return w.bytes
+    }
 
     /// An identifier from its 16 bytes.
-    public init?(bytes: [UInt8]) {
+    public init?<C: Collection<UInt8>>(bytes: C) {
         guard bytes.count == 16 else { return nil }
-        self.bytes = bytes
+        var high: UInt64 = 0, low: UInt64 = 0
+        for (i, byte) in bytes.enumerated() {
+            if i < 8 { high = high << 8 | UInt64(byte) } else { low = low << 8 | UInt64(byte) }
+        }
+        self.high = high
+        self.low = low
     }
 
     /// Parses the 36-character `8-4-4-4-12` hexadecimal form.
@@ -29,7 +43,7 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible {
             out.append(hi << 4 | lo)
             i += 2
         }
-        bytes = out
+        self.init(bytes: out)
     }
 
     /// A new random (version 4) identifier.

@@ -1,73 +1,134 @@
 /// One stored event, as the event store sees it: an envelope around opaque data.
 ///
-/// The store knows positions, streams, versions, ids and times; what the type code
-/// and the data bytes mean is the domain layer's business.
+/// The store knows positions, streams, versions, ids and times; what the type code,
+/// the data schema and the data bytes mean is the domain layer's business.
 struct EventRecord: Equatable {
-    /// Storage layout version of this record; see ``encode()``.
-    static let layoutVersion: UInt8 = 1
+    /// Storage layout new records are written in; see ``encode()``.
+    static let layoutVersion: UInt8 = 2
 
     var position: UInt64 = 0
     var typeCode: UInt8
+    /// Version of the data's encoding for this type (see `EventDataCodec`).
+    var dataSchema: UInt8
     var id: EventID
     var occurredAt: OccurredAt
     var recordedAt: Instant = Instant(microseconds: 0)
+    /// The stream the event is filed in. Layout 2 does not store it (the domain
+    /// derives it from the data); a decoded layout-2 record has it empty.
     var stream: String
     var version: UInt64 = 0
     /// The event's data in the domain's storage encoding.
     var data: [UInt8]
-    /// Metadata in the domain's storage encoding; empty when there is none.
+    /// Metadata as canonical JSON; empty when there is none.
     var metadata: [UInt8]
 
-    /// Whether `other` says the same thing (the idempotency comparison): same type,
-    /// business time, data and metadata. Position, stream and system time are the
-    /// ledger's, not the writer's.
-    func hasSameContent(as other: EventRecord) -> Bool {
-        typeCode == other.typeCode && occurredAt.text == other.occurredAt.text && data == other.data && metadata == other.metadata
-    }
-
-    /// Layout 1: `u8 layout, u8 type, 16B id, i64 occurredAt µs, str occurredAt text,
-    /// i64 recordedAt µs, str stream, u64 version, blob data, blob metadata`
-    /// (integers big-endian, `str`/`blob` with a u32 length).
+    /// Layout 2, compact (integers are varints, see ``ByteWriter``):
+    /// `u8 layout, u8 type, u8 data schema, 16B id, zigzag occurredAt µs,
+    /// u8 text form (0: a date alone; 1: followed by the date-time text),
+    /// varint recordedAt µs, varint version, data with length, metadata with length`.
     func encode() -> [UInt8] {
-        var w = ByteWriter(capacity: 64 + data.count + metadata.count + stream.utf8.count)
+        var w = ByteWriter(capacity: 48 + data.count + metadata.count)
         w.u8(Self.layoutVersion)
         w.u8(typeCode)
+        w.u8(dataSchema)
         w.raw(id.bytes)
-        w.i64(occurredAt.instant.microseconds)
-        w.string(occurredAt.text)
-        w.i64(recordedAt.microseconds)
-        w.string(stream)
-        w.u64(version)
-        w.blob(data)
-        w.blob(metadata)
+        w.zigzag(occurredAt.instant.microseconds)
+        if let text = occurredAt.dateTimeText {
+            w.u8(1)
+            w.text(text)
+        } else {
+            w.u8(0)
+        }
+        w.varint(UInt64(bitPattern: recordedAt.microseconds))
+        w.varint(version)
+        w.bytesWithLength(data)
+        w.bytesWithLength(metadata)
         return w.bytes
     }
 
-    /// Decodes a stored record; throws ``EventStoreError`` when the bytes are not a
-    /// record this version of the store can read.
-    static func decode(_ bytes: UnsafeRawBufferPointer, position: UInt64) throws -> EventRecord {
+    /// A stored record's fields, with data and metadata left in the stored bytes.
+    struct View {
+        var typeCode: UInt8
+        var dataSchema: UInt8
+        var id: EventID
+        var occurredAt: OccurredAt
+        var recordedAt: Instant
+        /// Empty for layout 2 (derived by the domain).
+        var stream: String
+        var version: UInt64
+        var data: UnsafeRawBufferPointer
+        var metadata: UnsafeRawBufferPointer
+    }
+
+    /// Reads a stored record in place (layout 2, or layout 1 of the first ledgers);
+    /// throws `.corrupt` when the bytes are not a record this store can read.
+    static func view(_ bytes: UnsafeRawBufferPointer, position: UInt64) throws -> View {
         var r = ByteReader(bytes)
         do {
             let layout = try r.u8()
-            guard layout == layoutVersion else {
+            let view: View
+            switch layout {
+            case 2:
+                let typeCode = try r.u8()
+                let schema = try r.u8()
+                let id = EventID(bytes: try r.slice(16))
+                let occurred = Instant(microseconds: try r.zigzag())
+                let text: String? = switch try r.u8() {
+                case 0: nil
+                case 1: try r.text()
+                default: throw ByteReader.Truncated()
+                }
+                let recorded = Instant(microseconds: Int64(bitPattern: try r.varint()))
+                let version = try r.varint()
+                view = View(typeCode: typeCode, dataSchema: schema, id: try id.orThrow(), occurredAt: OccurredAt(dateTimeText: text, instant: occurred),
+                            recordedAt: recorded, stream: "", version: version, data: try r.bytesWithLength(),
+                            metadata: try r.bytesWithLength())
+            case 1:
+                // Layout 1: `u8 layout, u8 type, 16B id, i64 occurredAt µs, str occurredAt
+                // text, i64 recordedAt µs, str stream, u64 version, blob data (JSON), blob
+                // metadata` with 32-bit lengths; its data is schema 1 (JSON).
+                let typeCode = try r.u8()
+                let id = EventID(bytes: try r.slice(16))
+                let occurred = Instant(microseconds: try r.i64())
+                let text = try r.string()
+                let recorded = Instant(microseconds: try r.i64())
+                let stream = try r.string()
+                let version = try r.u64()
+                let data = try r.bytesWithLength32()
+                let metadata = try r.bytesWithLength32()
+                view = View(typeCode: typeCode, dataSchema: 1, id: try id.orThrow(),
+                            occurredAt: OccurredAt(dateTimeText: text.utf8.count == 10 ? nil : text, instant: occurred),
+                            recordedAt: recorded, stream: stream, version: version, data: data, metadata: metadata)
+            default:
                 throw LedgerError(.corrupt, "event at position \(position) has unknown storage layout \(layout)")
             }
-            let typeCode = try r.u8()
-            guard let id = EventID(bytes: try r.raw(16)) else { throw ByteReader.Truncated() }
-            let occurredMicros = try r.i64()
-            let occurredText = try r.string()
-            let recorded = try r.i64()
-            let stream = try r.string()
-            let version = try r.u64()
-            let data = try r.blob()
-            let metadata = try r.blob()
             guard r.isAtEnd else { throw LedgerError(.corrupt, "event at position \(position) has trailing bytes") }
-            return EventRecord(position: position, typeCode: typeCode, id: id,
-                               occurredAt: OccurredAt(text: occurredText, instant: Instant(microseconds: occurredMicros)),
-                               recordedAt: Instant(microseconds: recorded), stream: stream, version: version,
-                               data: data, metadata: metadata)
+            return view
         } catch is ByteReader.Truncated {
             throw LedgerError(.corrupt, "event at position \(position) is truncated")
         }
+    }
+
+    /// Decodes a stored record into an owned value.
+    static func decode(_ bytes: UnsafeRawBufferPointer, position: UInt64) throws -> EventRecord {
+        let v = try view(bytes, position: position)
+        return EventRecord(position: position, typeCode: v.typeCode, dataSchema: v.dataSchema, id: v.id, occurredAt: v.occurredAt,
+                           recordedAt: v.recordedAt, stream: v.stream, version: v.version, data: Array(v.data),
+                           metadata: Array(v.metadata))
+    }
+}
+
+private extension Optional where Wrapped == EventID {
+    func orThrow() throws -> EventID {
+        guard let self else { throw ByteReader.Truncated() }
+        return self
+    }
+}
+
+extension ByteReader {
+    /// A blob with a 32-bit length prefix (layout 1), valid while the buffer is.
+    mutating func bytesWithLength32() throws -> UnsafeRawBufferPointer {
+        let n = Int(try u32())
+        return try slice(n)
     }
 }

@@ -139,22 +139,18 @@ struct EventStore {
             self.nextPosition = try store.head(txn) + 1
         }
 
-        /// The stored duplicate's position when an event with `record`'s id is stored
-        /// with the same content; throws `.idConflict` when it is stored with other
-        /// content; `nil` when the id is new.
-        func duplicate(of record: EventRecord) throws -> UInt64? {
-            guard let existing = try store.position(of: record.id, txn) else { return nil }
+        /// The stored record with `id`, or `nil` when the id is new (the caller
+        /// decides whether it is a duplicate or an id conflict).
+        func stored(withID id: EventID) throws -> EventRecord? {
+            guard let existing = try store.position(of: id, txn) else { return nil }
             guard let stored = try store.record(at: existing, txn) else {
-                throw LedgerError(.corrupt, "id \(record.id) points to missing position \(existing)")
+                throw LedgerError(.corrupt, "id \(id) points to missing position \(existing)")
             }
-            guard stored.hasSameContent(as: record) else {
-                throw EventRefusal(.idConflict, "id already stored at position \(existing) with different content")
-            }
-            return existing
+            return stored
         }
 
         /// Files `record` in its stream at the next position, after checking `expected`.
-        /// The caller checks ``duplicate(of:)`` first.
+        /// The caller checks ``stored(withID:)`` first.
         mutating func append(_ record: EventRecord, expected: ExpectedVersion) throws -> EventRecord {
             let streamKey = Array(record.stream.utf8)
             let current = try store.version(of: record.stream, txn)

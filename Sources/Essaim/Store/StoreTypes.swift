@@ -3,8 +3,9 @@
 /// A date alone (`2017-11-17`) means 00:00:00Z that day; a date-time is RFC 3339.
 /// The text is kept so that export gives back exactly what was imported.
 public struct OccurredAt: Sendable, Hashable, CustomStringConvertible {
-    /// The value as written on import.
-    public let text: String
+    /// The text of a date-time as written on import; `nil` for a date alone, whose
+    /// text is the day itself (kept implicit so stored records stay small).
+    let dateTimeText: String?
     /// The instant it denotes.
     public let instant: Instant
 
@@ -12,25 +13,27 @@ public struct OccurredAt: Sendable, Hashable, CustomStringConvertible {
     /// names a day that does not exist.
     public init?(_ text: String) {
         if let date = CivilDate(text) {
-            instant = date.startInstant
+            self.init(date)
         } else if let parsed = Instant(rfc3339: text) {
-            instant = parsed
+            self.init(dateTimeText: text, instant: parsed)
         } else {
             return nil
         }
-        self.text = text
     }
 
     /// The start of a calendar day.
     public init(_ date: CivilDate) {
-        text = date.description
+        dateTimeText = nil
         instant = date.startInstant
     }
 
-    init(text: String, instant: Instant) {
-        self.text = text
+    init(dateTimeText: String?, instant: Instant) {
+        self.dateTimeText = dateTimeText
         self.instant = instant
     }
+
+    /// The value as written on import.
+    public var text: String { dateTimeText ?? instant.utcDate.description }
 
     /// The UTC day of the instant.
     public var day: CivilDate { instant.utcDate }

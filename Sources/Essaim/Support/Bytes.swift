@@ -50,6 +50,44 @@ struct ByteWriter {
         writer.u64(v)
         return writer.bytes
     }
+
+    // MARK: Compact encoding (stored records, not keys)
+
+    /// An unsigned LEB128 integer: 7 bits per byte, low bits first.
+    @inline(__always)
+    mutating func varint(_ v: UInt64) {
+        var v = v
+        while v >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+
+    /// A signed integer, zigzag-mapped so small magnitudes stay short.
+    @inline(__always)
+    mutating func zigzag(_ v: Int64) { varint(UInt64(bitPattern: (v << 1) ^ (v >> 63))) }
+
+    /// A string with a varint length prefix.
+    mutating func text(_ s: String) {
+        var s = s
+        s.withUTF8 { utf8 in
+            varint(UInt64(utf8.count))
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    /// A list of strings: a varint count, then each string.
+    mutating func texts(_ items: [String]) {
+        varint(UInt64(items.count))
+        for item in items { text(item) }
+    }
+
+    /// Bytes with a varint length prefix.
+    mutating func bytesWithLength<C: Collection<UInt8>>(_ data: C) {
+        varint(UInt64(data.count))
+        bytes.append(contentsOf: data)
+    }
 }
 
 /// Reads what ``ByteWriter`` wrote; every read is bounds-checked and throws on truncation.
@@ -89,6 +127,9 @@ struct ByteReader {
 
     mutating func raw(_ n: Int) throws -> [UInt8] { Array(try take(n)) }
 
+    /// The next `n` bytes, valid while the buffer is.
+    mutating func slice(_ n: Int) throws -> UnsafeRawBufferPointer { try take(n) }
+
     mutating func string() throws -> String {
         let n = Int(try u32())
         return String(decoding: try take(n), as: UTF8.self)
@@ -106,6 +147,52 @@ struct ByteReader {
         let n = Int(try u32())
         return Array(try take(n))
     }
+
+    // MARK: Compact encoding
+
+    /// Reads what ``ByteWriter/varint(_:)`` wrote; refuses more than ten bytes.
+    @inline(__always)
+    mutating func varint() throws -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            guard offset < bytes.count, shift < 64 else { throw Truncated() }
+            let byte = bytes[offset]
+            offset += 1
+            result |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 { return result }
+            shift += 7
+        }
+    }
+
+    /// A varint that must fit an `Int` (a length or a count).
+    @inline(__always)
+    mutating func count() throws -> Int {
+        let n = try varint()
+        guard n <= UInt64(bytes.count - offset) else { throw Truncated() }
+        return Int(n)
+    }
+
+    @inline(__always)
+    mutating func zigzag() throws -> Int64 {
+        let v = try varint()
+        return Int64(bitPattern: (v >> 1) ^ (0 &- (v & 1)))
+    }
+
+    mutating func text() throws -> String {
+        String(decoding: try take(try count()), as: UTF8.self)
+    }
+
+    mutating func texts() throws -> [String] {
+        let n = try count()
+        var items: [String] = []
+        items.reserveCapacity(n)
+        for _ in 0..<n { items.append(try text()) }
+        return items
+    }
+
+    /// Bytes written by ``ByteWriter/bytesWithLength(_:)``, valid while the buffer is.
+    mutating func bytesWithLength() throws -> UnsafeRawBufferPointer { try take(try count()) }
 
     static func u64(_ bytes: UnsafeRawBufferPointer) -> UInt64? {
         guard bytes.count == 8 else { return nil }
