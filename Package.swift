@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "Essaim", targets: ["Essaim"]),
         .executable(name: "essaim", targets: ["essaim"]),
+        .executable(name: "essaim-bench", targets: ["essaim-bench"]),
     ],
     dependencies: [
         // Command line parsing for the `essaim` executable (the contract's CLI).
@@ -33,6 +34,12 @@ let package = Package(
                 "Essaim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // `tools/bench`: the Performance figures (raw LMDB reference, import, replay,
+        // appends, queries) from one run.
+        .executableTarget(
+            name: "essaim-bench",
+            dependencies: ["Essaim", "EssaimCLMDB"]
         ),
         .testTarget(
             name: "EssaimTests",

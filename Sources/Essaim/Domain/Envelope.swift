@@ -21,6 +21,16 @@ public struct NewEvent: Sendable, Equatable {
         self.metadata = metadata
         self.expectedVersion = expectedVersion
     }
+
+    /// The import line (`events.md` input fields: id when set, type, occurredAt,
+    /// data, metadata when present), without the trailing newline.
+    public var jsonLine: String {
+        JSONValue.members([
+            ("id", id.map { .string($0.description) }), ("type", .string(event.type.rawValue)),
+            ("occurredAt", .string(occurredAt.text)), ("data", event.data),
+            ("metadata", metadata.map(RecordedEvent.metadataJSON)),
+        ]).serialized
+    }
 }
 
 /// An event as the ledger holds it.

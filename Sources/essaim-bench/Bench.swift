@@ -1,0 +1,370 @@
+// `essaim-bench`: the figures of the README's Performance section, from one run.
+//
+// Generates a workload, measures raw LMDB on the same events and bytes (the
+// physical reference), then Essaim: import and replay (child `essaim` processes,
+// wall time and peak RSS), durable single-event appends and queries (library),
+// CLI query wall time, and bytes on disk per event. `tools/bench` builds it in
+// release mode and runs it.
+
+import Essaim
+import EssaimCLMDB
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Options {
+    var events = 1_000_000
+    var seed: UInt64 = 7
+    var json: String?
+    var workdir: String?
+    var essaim = ""
+    var samples = 200
+
+    static func parse(_ arguments: [String]) -> Options {
+        var options = Options()
+        var i = 0
+        func value() -> String {
+            i += 1
+            guard i < arguments.count else { fail("\(arguments[i - 1]) needs a value") }
+            return arguments[i]
+        }
+        while i < arguments.count {
+            switch arguments[i] {
+            case "--events": options.events = number(value().replacingUnderscores, "--events")
+            case "--seed": options.seed = number(value(), "--seed")
+            case "--json": options.json = value()
+            case "--workdir": options.workdir = value()
+            case "--essaim": options.essaim = value()
+            case "--samples": options.samples = number(value(), "--samples")
+            case "-h", "--help":
+                print("""
+                    usage: essaim-bench [--events N] [--seed S] [--json FILE] [--workdir DIR] [--samples N] --essaim PATH
+
+                    Generates N events (default 1,000,000), then measures raw LMDB put/scan on the same
+                    records, essaim import and replay (wall time, peak RSS), durable single-event append
+                    latency, library and CLI query latency, and bytes on disk per event.
+                    --essaim is the essaim executable to run (tools/bench passes the release build).
+                    """)
+                exit(0)
+            default: fail("unknown argument \(arguments[i]) (see --help)")
+            }
+            i += 1
+        }
+        if options.events < 1_000 { fail("--events must be at least 1000") }
+        if options.essaim.isEmpty { fail("--essaim PATH is required (tools/bench passes it)") }
+        return options
+    }
+}
+
+extension String {
+    var replacingUnderscores: String { filter { $0 != "_" && $0 != "," } }
+}
+
+func fail(_ message: String) -> Never {
+    say("essaim-bench: \(message)\n")
+    exit(2)
+}
+
+func number<T: LosslessStringConvertible>(_ text: String, _ option: String) -> T {
+    guard let value = T(text) else { fail("\(option) needs a whole number") }
+    return value
+}
+
+/// Progress and errors on stderr (stdout carries the table).
+func say(_ text: String) {
+    let bytes = Array(text.utf8)
+    _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}
+
+// MARK: Clock, processes
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+struct ChildRun {
+    var seconds: Double
+    var peakRSSBytes: Int
+    var output: String
+}
+
+/// Runs `essaim` with `arguments`, waits, and returns its wall time and peak RSS.
+func run(_ executable: String, _ arguments: [String], stdoutTo path: String? = nil) -> ChildRun {
+    let outputPath = path ?? "/tmp/essaim-bench-\(getpid()).out"
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    var pid: pid_t = 0
+    let start = now()
+    guard posix_spawn(&pid, executable, &actions, nil, argv, environ) == 0 else { fail("cannot run \(executable)") }
+    var status: Int32 = 0
+    var usage = rusage()
+    while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+    let seconds = now() - start
+    let output = path == nil ? (try? String(contentsOfFile: outputPath)) ?? "" : ""
+    if path == nil { unlink(outputPath) }
+    if status != 0 { fail("\(executable) \(arguments.joined(separator: " ")) failed (status \(status))") }
+    return ChildRun(seconds: seconds, peakRSSBytes: Int(usage.ru_maxrss) * 1024, output: output)
+}
+
+extension String {
+    init?(contentsOfFile path: String) throws {
+        guard let file = fopen(path, "r") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = fread(&chunk, 1, chunk.count, file)
+            if n <= 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        self = String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+func fileSize(_ path: String) -> Int {
+    var info = stat()
+    return stat(path, &info) == 0 ? Int(info.st_size) : 0
+}
+
+func percentile(_ samples: [Double], _ p: Double) -> Double {
+    let sorted = samples.sorted()
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
+}
+
+// MARK: Raw LMDB reference
+
+/// Batched put (one write transaction, keys in order, MDB_APPEND, one durable
+/// commit) and a cursor scan over the same records: what LMDB itself can do here.
+func rawLMDB(records: [UInt8], offsets: [Int], in directory: String) -> (put: Double, scan: Double, scannedBytes: Int) {
+    mkdir(directory, 0o700)
+    var env: OpaquePointer?
+    func check(_ rc: Int32, _ what: String) {
+        if rc != 0 { fail("raw LMDB \(what): \(String(cString: mdb_strerror(rc)))") }
+    }
+    check(mdb_env_create(&env), "create")
+    check(mdb_env_set_mapsize(env, 64 << 30), "mapsize")
+    check(mdb_env_open(env, directory, 0, 0o600), "open")
+    defer { mdb_env_close(env) }
+    var dbi: MDB_dbi = 0
+    let count = offsets.count - 1
+    let putStart = now()
+    var txn: OpaquePointer?
+    check(mdb_txn_begin(env, nil, 0, &txn), "begin")
+    check(mdb_dbi_open(txn, nil, 0, &dbi), "dbi")
+    records.withUnsafeBytes { base in
+        var keyBytes = [UInt8](repeating: 0, count: 8)
+        for i in 0..<count {
+            let position = UInt64(i + 1)
+            for b in 0..<8 { keyBytes[b] = UInt8(truncatingIfNeeded: position >> UInt64(56 - b * 8)) }
+            keyBytes.withUnsafeMutableBytes { k in
+                var key = MDB_val(mv_size: 8, mv_data: k.baseAddress)
+                var value = MDB_val(mv_size: offsets[i + 1] - offsets[i], mv_data: UnsafeMutableRawPointer(mutating: base.baseAddress! + offsets[i]))
+                check(mdb_put(txn, dbi, &key, &value, UInt32(MDB_APPEND)), "put")
+            }
+        }
+    }
+    check(mdb_txn_commit(txn), "commit")
+    let put = now() - putStart
+
+    let scanStart = now()
+    check(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn), "begin read")
+    var cursor: OpaquePointer?
+    check(mdb_cursor_open(txn, dbi, &cursor), "cursor")
+    var key = MDB_val(), value = MDB_val()
+    var scanned = 0
+    var rc = mdb_cursor_get(cursor, &key, &value, MDB_FIRST)
+    while rc == 0 {
+        scanned += value.mv_size + Int(value.mv_data.load(as: UInt8.self))
+        rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)
+    }
+    mdb_cursor_close(cursor)
+    mdb_txn_abort(txn)
+    let scan = now() - scanStart
+    return (put, scan, scanned)
+}
+
+/// The stored event records of a ledger, copied into one buffer (for the raw reference).
+func storedRecords(ledgerDirectory: String) -> (bytes: [UInt8], offsets: [Int]) {
+    var env: OpaquePointer?
+    mdb_env_create(&env)
+    mdb_env_set_maxdbs(env, 16)
+    guard mdb_env_open(env, ledgerDirectory, UInt32(MDB_RDONLY), 0o600) == 0 else { fail("cannot open \(ledgerDirectory)") }
+    defer { mdb_env_close(env) }
+    var txn: OpaquePointer?
+    mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn)
+    defer { mdb_txn_abort(txn) }
+    var dbi: MDB_dbi = 0
+    guard mdb_dbi_open(txn, "events", 0, &dbi) == 0 else { fail("no events table in \(ledgerDirectory)") }
+    var cursor: OpaquePointer?
+    mdb_cursor_open(txn, dbi, &cursor)
+    defer { mdb_cursor_close(cursor) }
+    var bytes: [UInt8] = []
+    var offsets = [0]
+    var key = MDB_val(), value = MDB_val()
+    var rc = mdb_cursor_get(cursor, &key, &value, MDB_FIRST)
+    while rc == 0 {
+        bytes.append(contentsOf: UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size))
+        offsets.append(bytes.count)
+        rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)
+    }
+    return (bytes, offsets)
+}
+
+// MARK: Main
+
+@main
+struct Bench {
+    static func main() throws {
+        let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
+        let work = options.workdir ?? "/tmp/essaim-bench-\(getpid())"
+        mkdir(work, 0o700)
+        let workload = work + "/workload.jsonl"
+        let ledger = work + "/bench.ledger"
+        let raw = work + "/raw.lmdb"
+        for path in [ledger + "/data.mdb", ledger + "/lock.mdb", raw + "/data.mdb", raw + "/lock.mdb"] { unlink(path) }
+        rmdir(ledger)
+        var results: [(key: String, label: String, value: Double, unit: String)] = []
+        func record(_ key: String, _ label: String, _ value: Double, _ unit: String) {
+            results.append((key, label, value, unit))
+            say("  \(label): \(format(value)) \(unit)\n")
+        }
+        let n = Double(options.events)
+        say("essaim-bench: \(options.events) events, seed \(options.seed), in \(work)\n")
+
+        // Workload.
+        var start = now()
+        let generated = run(options.essaim, ["generate", "--events", String(options.events), "--seed", String(options.seed)], stdoutTo: workload)
+        _ = generated
+        record("generate_events_per_s", "generate (JSON Lines written)", n / (now() - start), "events/s")
+        record("workload_bytes_per_event", "workload JSON per event", Double(fileSize(workload)) / n, "bytes")
+
+        // Essaim import: a child process, all-or-nothing, durable commit.
+        _ = run(options.essaim, ["--ledger", ledger, "init"])
+        let imported = run(options.essaim, ["--ledger", ledger, "import", workload])
+        record("import_events_per_s", "import (validate, append, project)", n / imported.seconds, "events/s")
+        record("import_peak_rss_mib", "import peak RSS", Double(imported.peakRSSBytes) / 1_048_576, "MiB")
+        record("disk_bytes_per_event", "on disk per event (data.mdb)", Double(fileSize(ledger + "/data.mdb")) / n, "bytes")
+
+        // Raw LMDB over the same stored records.
+        let (bytes, offsets) = storedRecords(ledgerDirectory: ledger)
+        let rawRun = rawLMDB(records: bytes, offsets: offsets, in: raw)
+        record("stored_record_bytes_per_event", "stored event record (average)", Double(bytes.count) / n, "bytes")
+        record("raw_put_events_per_s", "raw LMDB batched put (reference)", n / rawRun.put, "events/s")
+        record("raw_scan_events_per_s", "raw LMDB cursor scan (reference)", n / rawRun.scan, "events/s")
+
+        // Replay: a child process rebuilding every projection from position 1.
+        let replayed = run(options.essaim, ["--ledger", ledger, "replay"])
+        let replayRate = n / replayed.seconds
+        record("replay_events_per_s", "replay (all projections, from 1)", replayRate, "events/s")
+        record("replay_share_of_raw_scan", "replay / raw cursor scan", 100 * replayRate / (n / rawRun.scan), "%")
+        record("replay_peak_rss_mib", "replay peak RSS", Double(replayed.peakRSSBytes) / 1_048_576, "MiB")
+
+        // Library queries on the persisted read models.
+        let opened = try Ledger.open(at: ledger, configuration: LedgerConfiguration(readOnly: true))
+        var cohorts: [String] = [], programs: [String] = [], networks: [String] = []
+        try opened.forEachEvent { event in
+            switch event.event {
+            case let .cohortOpened(e): cohorts.append(e.cohort)
+            case let .programLaunched(e): programs.append(e.program)
+            case let .networkRegistered(e): networks.append(e.network)
+            default: break
+            }
+            return true
+        }
+        let regions = ["FR-ARA", "FR-OCC", "FR-IDF", "FR-GES", "FR-NAQ", "FR-BRE"]
+        var random = SystemRandomNumberGenerator()
+        func latency(_ key: String, _ label: String, _ body: () throws -> Void) rethrows {
+            var samples: [Double] = []
+            for _ in 0..<options.samples {
+                let t = now()
+                try body()
+                samples.append((now() - t) * 1_000)
+            }
+            record(key + "_p50_ms", label + " p50", percentile(samples, 0.5), "ms")
+            record(key + "_p99_ms", label + " p99", percentile(samples, 0.99), "ms")
+        }
+        try latency("query_roster", "library query roster (cohort)") { _ = try opened.roster(cohort: cohorts.randomElement(using: &random)!) }
+        try latency("query_growth", "library query growth (program)") { _ = try opened.growth(.program(programs.randomElement(using: &random)!)) }
+        try latency("query_territory", "library query territory (région)") { _ = try opened.territoryExpansion(code: regions.randomElement(using: &random)!) }
+        try latency("query_expansion", "library query expansion (network)") { _ = try opened.expansionTimeline(.network(networks.randomElement(using: &random)!)) }
+
+        // CLI query wall time (process start, open read-only, query, JSON out).
+        var cli: [Double] = []
+        for _ in 0..<20 {
+            cli.append(run(options.essaim, ["--ledger", ledger, "query", "roster", "--cohort", cohorts.randomElement(using: &random)!, "--format", "json"]).seconds * 1_000)
+        }
+        record("cli_query_p50_ms", "CLI query roster wall p50", percentile(cli, 0.5), "ms")
+
+        // Durable single-event appends: one transaction and one fsync each.
+        let writer = try Ledger.open(at: ledger)
+        var appends: [Double] = []
+        for i in 0..<options.samples {
+            let event = NewEvent(occurredAt: OccurredAt(CivilDate(year: 2026, month: 1, day: 5)!),
+                                 event: .territoryDefined(TerritoryDefined(code: "bench-\(getpid())-\(i)", name: "Bench \(i)", level: .commune, parent: "FR-34")))
+            let t = now()
+            try writer.append(event)
+            appends.append((now() - t) * 1_000)
+        }
+        record("append_p50_ms", "durable single-event append p50", percentile(appends, 0.5), "ms")
+        record("append_p99_ms", "durable single-event append p99", percentile(appends, 0.99), "ms")
+
+        // The table.
+        print("Essaim benchmark: \(options.events) events (seed \(options.seed)), \(machine())")
+        print(String(repeating: "-", count: 72))
+        for r in results { print(pad(r.label, 44) + pad(format(r.value), 16, right: true) + "  " + r.unit) }
+        if let json = options.json {
+            var members: [(String, JSONValue?)] = [("events", .integer(Int64(options.events))), ("seed", .integer(Int64(options.seed))),
+                                                   ("machine", .string(machine()))]
+            for r in results { members.append((r.key, .number((r.value * 1000).rounded() / 1000))) }
+            let text = JSONValue.members(members).serialized + "\n"
+            guard let file = fopen(json, "w") else { fail("cannot write \(json)") }
+            fputs(text, file)
+            fclose(file)
+        }
+        if options.workdir == nil {
+            for path in [workload, ledger + "/data.mdb", ledger + "/lock.mdb", raw + "/data.mdb", raw + "/lock.mdb"] { unlink(path) }
+            rmdir(ledger); rmdir(raw); rmdir(work)
+        }
+    }
+
+    static func format(_ value: Double) -> String {
+        if value >= 1_000 {
+            let whole = Int(value.rounded())
+            var digits = Array(String(whole))
+            var i = digits.count - 3
+            while i > 0 { digits.insert(",", at: i); i -= 3 }
+            return String(digits)
+        }
+        if value >= 100 { return String(Int(value.rounded())) }
+        let scaled = (value * 1000).rounded() / 1000
+        return String(scaled)
+    }
+
+    static func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
+        let fill = String(repeating: " ", count: max(0, width - s.count))
+        return right ? fill + s : s + fill
+    }
+
+    static func machine() -> String {
+        var info = utsname()
+        uname(&info)
+        let release = withUnsafeBytes(of: &info.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let cpus = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+        let memory = Double(sysconf(Int32(_SC_PHYS_PAGES)) * sysconf(Int32(_SC_PAGESIZE))) / 1_073_741_824
+        let model = ((try? String(contentsOfFile: "/proc/cpuinfo")) ?? nil)?
+            .split(separator: "\n").first { $0.hasPrefix("model name") }?
+            .split(separator: ":").last.map { $0.trimmingCharacters() } ?? "unknown CPU"
+        return "\(cpus) cores (\(model)), \(Int(memory.rounded())) GiB, Linux \(release)"
+    }
+}
+
+extension Substring {
+    func trimmingCharacters() -> String { String(drop { $0 == " " || $0 == "\t" }) }
+}
