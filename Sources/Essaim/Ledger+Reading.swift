@@ -86,7 +86,7 @@ extension Ledger {
                 return true
             }
             return LedgerStatistics(
-                events: count, headPosition: try store.head(txn), streams: try txn.count(store.heads),
+                events: count, headPosition: try store.head(txn), streams: try store.streamCount(txn),
                 eventsByType: byType, bytesOnDisk: Self.fileSize(path + "/data.mdb") + Self.fileSize(path + "/lock.mdb"),
                 bytesUsed: environment.usedBytes, mapSize: environment.mapSize)
         }

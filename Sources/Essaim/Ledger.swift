@@ -127,14 +127,17 @@ public final class Ledger: Sendable {
             if Set(all.map(\.name)).count != all.count || all.contains(where: { $0.name.isEmpty || $0.name.utf8.contains(0) }) {
                 throw LedgerError(.unavailable, "projection names must be unique, non-empty and without NUL")
             }
+            if all.count > Int(options.maxDatabases) - 8 {
+                throw LedgerError(.unavailable, "at most \(options.maxDatabases - 8) projections fit in a ledger")
+            }
             let open = { (txn: Transaction) throws -> (EventStore, Database, ProjectionSet) in
                 let store = try EventStore.open(in: txn, create: create)
                 let catalogue = try txn.open("catalogue", create: create)
-                let table: Database
-                do { table = try txn.open("projections", create: !options.readOnly) } catch let error as LMDBError where error.code == .notFound {
-                    throw LedgerError(.staleReadModels, "the read models of \(path) were never built; run `essaim replay`")
+                if !options.readOnly, let old = try? txn.open("projections", create: false) {
+                    // Format 1 kept every read model in one `projections` table.
+                    try txn.drop(old, delete: true)
                 }
-                let projections = ProjectionSet(all: all, table: table)
+                let projections = try ProjectionSet.open(all, create: !options.readOnly, txn, path: path)
                 // Bring read models up to date: new projections, changed schema versions.
                 let stale = try projections.stale(head: try store.head(txn), txn)
                 if !stale.isEmpty {

@@ -29,14 +29,15 @@ import Testing
         #expect(try t.ledger.events(inStream: "application-nobody").isEmpty)
     }
 
-    @Test("recordedAt is stamped with the system time of the append")
+    @Test("recordedAt is stamped with the system time of the append, to the millisecond")
     func recordedAt() throws {
         let t = try TemporaryLedger()
-        let before = Instant.now()
+        let before = Instant(microseconds: Instant.now().microseconds / 1_000 * 1_000)
         try t.ledger.append(territory("FR"))
         let after = Instant.now()
         let stored = try #require(try t.ledger.event(at: 1))
         #expect(stored.recordedAt >= before && stored.recordedAt <= after)
+        #expect(stored.recordedAt.microseconds % 1_000 == 0)
     }
 
     @Test("expected version: any, no-stream and an exact number; a mismatch names both versions")

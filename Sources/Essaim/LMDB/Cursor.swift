@@ -40,6 +40,25 @@ final class Cursor {
     /// The entry before the current one.
     func previous() throws(LMDBError) -> Entry? { try move(MDB_PREV) }
 
+    /// The first value of exactly `key` (tables of sorted duplicates), or `nil`.
+    func find(_ key: [UInt8]) throws -> Entry? {
+        try key.withUnsafeBytes { k throws(LMDBError) in try move(MDB_SET_KEY, key: k) }
+    }
+
+    /// The next value of the current key, or `nil` after its last.
+    func nextDuplicate() throws(LMDBError) -> Entry? { try move(MDB_NEXT_DUP) }
+
+    /// The first entry of the next key.
+    func nextKey() throws(LMDBError) -> Entry? { try move(MDB_NEXT_NODUP) }
+
+    /// Number of values of the current key.
+    func duplicateCount() throws(LMDBError) -> Int {
+        guard let handle else { preconditionFailure("cursor used after close") }
+        var count = 0
+        try LMDBError.check(mdb_cursor_count(handle, &count), "counting values in \(db.name)")
+        return count
+    }
+
     /// The first entry whose key is ≥ `key`.
     func seek(atOrAfter key: [UInt8]) throws -> Entry? {
         try key.withUnsafeBytes { k throws(LMDBError) in try move(MDB_SET_RANGE, key: k) }

@@ -18,7 +18,7 @@ final class Environment: @unchecked Sendable {
         var initialMapSize = 64 << 20
         var maximumMapSize = 1 << 40
         var maxReaders: UInt32 = 126
-        var maxDatabases: UInt32 = 16
+        var maxDatabases: UInt32 = 64
         /// `false` skips the fsync at commit (faster, loses the last commits on power loss).
         var durable = true
     }

@@ -47,11 +47,20 @@ final class Transaction {
         mdb_txn_abort(h)
     }
 
-    /// Opens (and with `create`, creates) a named database.
-    func open(_ name: String, create: Bool) throws(LMDBError) -> Database {
+    /// Opens (and with `create`, creates) a named database. With `sortedDuplicates`,
+    /// a key holds a sorted set of fixed-size values (`MDB_DUPSORT | MDB_DUPFIXED`).
+    func open(_ name: String, create: Bool, sortedDuplicates: Bool = false) throws(LMDBError) -> Database {
         var dbi: MDB_dbi = 0
-        try LMDBError.check(mdb_dbi_open(raw, name, create ? UInt32(MDB_CREATE) : 0, &dbi), "opening table \(name)")
+        var flags = create ? UInt32(MDB_CREATE) : 0
+        if sortedDuplicates { flags |= UInt32(MDB_DUPSORT | MDB_DUPFIXED) }
+        try LMDBError.check(mdb_dbi_open(raw, name, flags, &dbi), "opening table \(name)")
         return Database(dbi: dbi, name: name)
+    }
+
+    /// Empties `db`, or with `delete` removes it from the environment. Whole pages
+    /// are freed without being copied, unlike deleting entries one by one.
+    func drop(_ db: Database, delete: Bool = false) throws(LMDBError) {
+        try LMDBError.check(mdb_drop(raw, db.dbi, delete ? 1 : 0), "dropping \(db.name)")
     }
 
     /// Calls `body` with the value stored under `key`, or `nil`; the bytes are valid
@@ -72,13 +81,17 @@ final class Transaction {
         try withValue(db, key) { $0.map { Array($0) } }
     }
 
-    /// Stores `value` under `key`. `append` tells LMDB the key sorts after every existing key.
-    func put<K: RawBytes, V: RawBytes>(_ db: Database, _ key: K, _ value: V, append: Bool = false) throws(LMDBError) {
+    /// Stores `value` under `key`. `append` tells LMDB the key sorts after every
+    /// existing key (for a table of sorted duplicates: the value after every value
+    /// of that key).
+    func put<K: RawBytes, V: RawBytes>(_ db: Database, _ key: K, _ value: V, append: Bool = false,
+                                       duplicates: Bool = false) throws(LMDBError) {
+        let flags = append ? UInt32(duplicates ? MDB_APPENDDUP : MDB_APPEND) : 0
         let rc = key.withUnsafeBytes { k in
             value.withUnsafeBytes { v in
                 var keyVal = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
                 var val = MDB_val(mv_size: v.count, mv_data: UnsafeMutableRawPointer(mutating: v.baseAddress))
-                return mdb_put(raw, db.dbi, &keyVal, &val, append ? UInt32(MDB_APPEND) : 0)
+                return mdb_put(raw, db.dbi, &keyVal, &val, flags)
             }
         }
         try LMDBError.check(rc, "writing \(db.name)")

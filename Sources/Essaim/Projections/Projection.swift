@@ -50,12 +50,12 @@ func makeFolder(_ projection: any Projection, _ store: any ProjectionStore, stor
     return DirectFolder(projection, store)
 }
 
-/// A projection's bookkeeping in the `projections` table: `0x00` + name → u32 version, u64 checkpoint.
+/// A projection's bookkeeping in the `checkpoints` table: name → u32 version, u64 checkpoint.
 struct ProjectionCheckpoint: Equatable {
     var schemaVersion: Int
     var position: UInt64
 
-    static func key(_ name: String) -> [UInt8] { [0] + Array(name.utf8) }
+    static func key(_ name: String) -> [UInt8] { Array(name.utf8) }
 
     static func read(_ name: String, table: Database, txn: Transaction) throws -> ProjectionCheckpoint? {
         try txn.withValue(table, key(name)) { bytes in
@@ -73,13 +73,36 @@ struct ProjectionCheckpoint: Equatable {
     }
 }
 
-/// The projections of one ledger and the table that holds them.
+/// The projections of one ledger: each keeps its read model in a table of its
+/// own (`projection:` + name), and its checkpoint in `checkpoints`.
 struct ProjectionSet: Sendable {
     let all: [any Projection]
+    /// The read-model table of each projection, in the order of ``all``.
+    let tables: [Database]
     let table: Database
 
+    /// The table name of a projection's read model.
+    static func tableName(_ name: String) -> String { "projection:" + name }
+
+    /// Opens the tables of `all` (creating them when `create`). Throws
+    /// `.staleReadModels` when a table is missing and cannot be created.
+    static func open(_ all: [any Projection], create: Bool, _ txn: Transaction, path: String) throws -> ProjectionSet {
+        var tables: [Database] = []
+        for projection in all { tables.append(try openTable(tableName(projection.name), create: create, txn, path: path)) }
+        return ProjectionSet(all: all, tables: tables, table: try openTable("checkpoints", create: create, txn, path: path))
+    }
+
+    private static func openTable(_ name: String, create: Bool, _ txn: Transaction, path: String) throws -> Database {
+        let result = Result { () throws(LMDBError) -> Database in try txn.open(name, create: create) }
+        if case let .failure(error) = result, error.code == .notFound {
+            throw LedgerError(.staleReadModels, "the read models of \(path) were never built; run `essaim replay`")
+        }
+        return try result.get()
+    }
+
     func store(for projection: any Projection, _ txn: Transaction) -> LMDBProjectionStore {
-        LMDBProjectionStore(table: table, txn: txn, prefix: Array(projection.name.utf8) + [0])
+        let index = all.firstIndex { $0.name == projection.name }!
+        return LMDBProjectionStore(table: tables[index], txn: txn)
     }
 
     /// One folder per projection, for the events appended in `txn`.

@@ -12,42 +12,29 @@ public protocol ProjectionStore {
     func entries(withPrefix prefix: [UInt8]) throws -> [(key: [UInt8], value: [UInt8])]
 }
 
-/// The read models in the ledger's `projections` table, each projection under its
-/// own key prefix (`name` + `0x00`).
+/// A projection's read model in its own table of the ledger.
 struct LMDBProjectionStore: ProjectionStore {
     let table: Database
     let txn: Transaction
-    let prefix: [UInt8]
 
-    func value(for key: [UInt8]) throws -> [UInt8]? { try txn.get(table, prefix + key) }
+    func value(for key: [UInt8]) throws -> [UInt8]? { try txn.get(table, key) }
 
-    func set(_ value: [UInt8], for key: [UInt8]) throws { try txn.put(table, prefix + key, value) }
+    func set(_ value: [UInt8], for key: [UInt8]) throws { try txn.put(table, key, value) }
 
-    func entries(withPrefix keyPrefix: [UInt8]) throws -> [(key: [UInt8], value: [UInt8])] {
-        let full = prefix + keyPrefix
+    func entries(withPrefix prefix: [UInt8]) throws -> [(key: [UInt8], value: [UInt8])] {
         var out: [(key: [UInt8], value: [UInt8])] = []
         try txn.withCursor(table) { cursor in
-            var entry = try cursor.seek(atOrAfter: full)
-            while let (key, value) = entry, key.starts(with: full) {
-                out.append((key: Array(key.dropFirst(prefix.count)), value: Array(value)))
+            var entry = try prefix.isEmpty ? cursor.first() : cursor.seek(atOrAfter: prefix)
+            while let (key, value) = entry, key.starts(with: prefix) {
+                out.append((key: Array(key), value: Array(value)))
                 entry = try cursor.next()
             }
         }
         return out
     }
 
-    /// Removes every entry of this projection.
-    func clear() throws {
-        var keys: [[UInt8]] = []
-        try txn.withCursor(table) { cursor in
-            var entry = try cursor.seek(atOrAfter: prefix)
-            while let (key, _) = entry, key.starts(with: prefix) {
-                keys.append(Array(key))
-                entry = try cursor.next()
-            }
-        }
-        for key in keys { try txn.delete(table, key) }
-    }
+    /// Removes every entry (whole pages are freed, not copied).
+    func clear() throws { try txn.drop(table) }
 }
 
 /// A read model held in memory, for time-travel queries and verification.

@@ -251,7 +251,9 @@ struct ApplicationRecord: StoredRecord, Equatable {
     }
 
     // Layout: fields in order; `flags` says which optionals are present
-    // (1 territory, 2 sector, 4 selection, then 8<<i baseline i, 64<<i latest i).
+    // (1 territory, 2 sector, 4 selection, then 8<<i baseline i, 64<<i latest i;
+    // 512: every latest figure comes from one outcome, whose instant and
+    // position are then written once).
     init(from r: inout ByteReader) throws {
         let flags = try r.varint()
         cohort = try r.text()
@@ -266,8 +268,15 @@ struct ApplicationRecord: StoredRecord, Equatable {
         }
         sessionsAttended = Int(try r.varint())
         for metric in Metric.allCases where flags & (8 << UInt64(metric.index)) != 0 { baseline[metric] = try r.zigzag() }
-        for metric in Metric.allCases where flags & (64 << UInt64(metric.index)) != 0 {
-            latest[metric] = MeasurementRecord(instant: try r.zigzag(), position: try r.varint(), value: try r.zigzag())
+        if flags & 512 != 0 {
+            let instant = try r.zigzag(), position = try r.varint()
+            for metric in Metric.allCases where flags & (64 << UInt64(metric.index)) != 0 {
+                latest[metric] = MeasurementRecord(instant: instant, position: position, value: try r.zigzag())
+            }
+        } else {
+            for metric in Metric.allCases where flags & (64 << UInt64(metric.index)) != 0 {
+                latest[metric] = MeasurementRecord(instant: try r.zigzag(), position: try r.varint(), value: try r.zigzag())
+            }
         }
         milestones = try r.texts()
         segments = try r.texts()
@@ -278,10 +287,16 @@ struct ApplicationRecord: StoredRecord, Equatable {
         if territory != nil { flags |= 1 }
         if sector != nil { flags |= 2 }
         if selectedOn != nil { flags |= 4 }
+        var sources: [(Int64, UInt64)] = []
         for metric in Metric.allCases {
             if baseline[metric] != nil { flags |= 8 << UInt64(metric.index) }
-            if latest[metric] != nil { flags |= 64 << UInt64(metric.index) }
+            if let m = latest[metric] {
+                flags |= 64 << UInt64(metric.index)
+                if !sources.contains(where: { $0 == (m.instant, m.position) }) { sources.append((m.instant, m.position)) }
+            }
         }
+        let shared = sources.count == 1
+        if shared { flags |= 512 }
         w.varint(flags)
         w.text(cohort); w.text(company)
         if let territory { w.text(territory) }
@@ -293,8 +308,11 @@ struct ApplicationRecord: StoredRecord, Equatable {
         }
         w.varint(UInt64(sessionsAttended))
         for metric in Metric.allCases { if let v = baseline[metric] { w.zigzag(v) } }
+        if shared { w.zigzag(sources[0].0); w.varint(sources[0].1) }
         for metric in Metric.allCases {
-            if let m = latest[metric] { w.zigzag(m.instant); w.varint(m.position); w.zigzag(m.value) }
+            guard let m = latest[metric] else { continue }
+            if !shared { w.zigzag(m.instant); w.varint(m.position) }
+            w.zigzag(m.value)
         }
         w.texts(milestones); w.texts(segments)
     }

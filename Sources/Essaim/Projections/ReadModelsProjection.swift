@@ -30,44 +30,57 @@ extension ReadModelsProjection: CachingProjection {}
 /// changed in memory as events arrive, and written when the fold finishes (or
 /// when the cache grows past its bound).
 final class RecordCache<Record: StoredRecord> {
-    private struct Entry {
-        var record: Record?
-        var dirty: Bool
-    }
-
     let kind: RecordKind
-    private var entries: [String: Entry] = [:]
+    // Records live in one array (changed in place); the dictionary maps ids to slots.
+    private var slots: [String: Int] = [:]
+    private var records: [Record?] = []
+    private var dirty: [Bool] = []
 
     init(_ kind: RecordKind) { self.kind = kind }
 
-    var count: Int { entries.count }
+    var count: Int { records.count }
+
+    private func slot(_ id: String, _ store: any ProjectionStore, load: Bool) throws -> Int {
+        if let slot = slots[id] { return slot }
+        let record = load ? try ReadModelRecords(store: store).get(kind, id, as: Record.self) : nil
+        slots[id] = records.count
+        records.append(record)
+        dirty.append(false)
+        return records.count - 1
+    }
 
     /// The record, from the cache or (when `load`) from the store.
     func get(_ id: String, _ store: any ProjectionStore, load: Bool) throws -> Record? {
-        if let entry = entries[id] { return entry.record }
-        let record = load ? try ReadModelRecords(store: store).get(kind, id, as: Record.self) : nil
-        entries[id] = Entry(record: record, dirty: false)
-        return record
+        records[try slot(id, store, load: load)]
     }
 
     func put(_ id: String, _ record: Record) {
-        entries[id] = Entry(record: record, dirty: true)
+        if let slot = slots[id] {
+            records[slot] = record
+            dirty[slot] = true
+        } else {
+            slots[id] = records.count
+            records.append(record)
+            dirty.append(true)
+        }
     }
 
     /// Changes a record in place; does nothing when it is absent.
     func update(_ id: String, _ store: any ProjectionStore, load: Bool, _ change: (inout Record) -> Void) throws {
-        if entries[id] == nil { _ = try get(id, store, load: load) }
-        guard let index = entries.index(forKey: id), entries.values[index].record != nil else { return }
-        entries.values[index].dirty = true
-        change(&entries.values[index].record!)
+        let slot = try slot(id, store, load: load)
+        guard records[slot] != nil else { return }
+        dirty[slot] = true
+        change(&records[slot]!)
     }
 
     /// Writes the changed records and empties the cache.
     func flush(_ store: any ProjectionStore) throws {
-        for (id, entry) in entries where entry.dirty {
-            if let record = entry.record { try store.set(record.storedBytes, for: kind.key(id)) }
+        for (id, slot) in slots where dirty[slot] {
+            if let record = records[slot] { try store.set(record.storedBytes, for: kind.key(id)) }
         }
-        entries.removeAll(keepingCapacity: true)
+        slots.removeAll(keepingCapacity: true)
+        records.removeAll(keepingCapacity: true)
+        dirty.removeAll(keepingCapacity: true)
     }
 }
 

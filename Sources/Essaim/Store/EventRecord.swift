@@ -23,23 +23,26 @@ struct EventRecord: Equatable {
     var metadata: [UInt8]
 
     /// Layout 2, compact (integers are varints, see ``ByteWriter``):
-    /// `u8 layout, u8 type, u8 data schema, 16B id, zigzag occurredAt µs,
-    /// u8 text form (0: a date alone; 1: followed by the date-time text),
-    /// varint recordedAt µs, varint version, data with length, metadata with length`.
+    /// `u8 layout, u8 type, u8 data schema, 16B id, occurredAt, varint recordedAt
+    /// in milliseconds, varint version, data with length, metadata with length`,
+    /// where occurredAt is `u8 0, zigzag days` for a date alone, or `u8 1, zigzag
+    /// µs, text` for a date-time.
     func encode() -> [UInt8] {
         var w = ByteWriter(capacity: 48 + data.count + metadata.count)
         w.u8(Self.layoutVersion)
         w.u8(typeCode)
         w.u8(dataSchema)
         w.raw(id.bytes)
-        w.zigzag(occurredAt.instant.microseconds)
         if let text = occurredAt.dateTimeText {
             w.u8(1)
+            w.zigzag(occurredAt.instant.microseconds)
             w.text(text)
         } else {
             w.u8(0)
+            w.zigzag(occurredAt.day.daysSinceEpoch)
         }
-        w.varint(UInt64(bitPattern: recordedAt.microseconds))
+        // Milliseconds: what export shows, two bytes shorter than microseconds.
+        w.varint(UInt64(bitPattern: recordedAt.microseconds / 1_000))
         w.varint(version)
         w.bytesWithLength(data)
         w.bytesWithLength(metadata)
@@ -72,15 +75,17 @@ struct EventRecord: Equatable {
                 let typeCode = try r.u8()
                 let schema = try r.u8()
                 let id = EventID(bytes: try r.slice(16))
-                let occurred = Instant(microseconds: try r.zigzag())
-                let text: String? = switch try r.u8() {
-                case 0: nil
-                case 1: try r.text()
+                let occurredAt: OccurredAt
+                switch try r.u8() {
+                case 0: occurredAt = OccurredAt(CivilDate(daysSinceEpoch: try r.zigzag()))
+                case 1:
+                    let instant = Instant(microseconds: try r.zigzag())
+                    occurredAt = OccurredAt(dateTimeText: try r.text(), instant: instant)
                 default: throw ByteReader.Truncated()
                 }
-                let recorded = Instant(microseconds: Int64(bitPattern: try r.varint()))
+                let recorded = Instant(microseconds: Int64(bitPattern: try r.varint()) &* 1_000)
                 let version = try r.varint()
-                view = View(typeCode: typeCode, dataSchema: schema, id: try id.orThrow(), occurredAt: OccurredAt(dateTimeText: text, instant: occurred),
+                view = View(typeCode: typeCode, dataSchema: schema, id: try id.orThrow(), occurredAt: occurredAt,
                             recordedAt: recorded, stream: "", version: version, data: try r.bytesWithLength(),
                             metadata: try r.bytesWithLength())
             case 1:

@@ -1,51 +1,80 @@
 /// The append-only log inside an LMDB environment: positions, streams, ids.
 ///
-/// Tables:
+/// Tables (format 2):
 /// - `meta`: the format-version record (`format` → u32).
 /// - `events`: u64 position (big-endian) → ``EventRecord`` bytes.
 /// - `ids`: 16-byte event id → u64 position (idempotency).
-/// - `streams`: stream name, `0x00`, u64 version → u64 position.
-/// - `heads`: stream name → u64 last version.
+/// - `streams`: stream name → the u64 positions of its events, as sorted
+///   duplicates: the n-th value is version n, and the count gives the head.
+///
+/// Format 1 (the first ledgers) kept `streams` as name + version keys and a
+/// `heads` table; a writable open upgrades it in place.
 struct EventStore {
     /// The ledger format this code writes and reads.
-    static let formatVersion: UInt32 = 1
+    static let formatVersion: UInt32 = 2
     private static let formatKey = Array("format".utf8)
 
     let meta: Database
     let events: Database
     let ids: Database
     let streams: Database
-    let heads: Database
 
     /// Opens the store's tables; with `create`, creates them and writes the format record.
     ///
     /// Throws `.foreign` when the environment lacks the tables or the record, and
     /// `.newerFormat` when the record names a format newer than ``formatVersion``.
+    /// A format-1 ledger is upgraded when `txn` is a write transaction, else
+    /// refused with `.staleReadModels` (any writing command upgrades it).
     static func open(in txn: Transaction, create: Bool) throws -> EventStore {
-        func table(_ name: String) throws -> Database {
-            let result = Result { () throws(LMDBError) -> Database in try txn.open(name, create: create) }
+        func table(_ name: String, sortedDuplicates: Bool = false) throws -> Database {
+            let result = Result { () throws(LMDBError) -> Database in
+                try txn.open(name, create: create, sortedDuplicates: sortedDuplicates)
+            }
             if case let .failure(error) = result, error.code == .notFound || error.code == .corrupt {
                 throw LedgerError(.foreign, "not an Essaim ledger (no \(name) table)", underlying: error)
             }
             return try result.get()
         }
-        let store = EventStore(meta: try table("meta"), events: try table("events"), ids: try table("ids"),
-                               streams: try table("streams"), heads: try table("heads"))
+        let meta = try table("meta")
         if create {
             var w = ByteWriter()
             w.u32(formatVersion)
-            try txn.put(store.meta, formatKey, w.bytes)
+            try txn.put(meta, formatKey, w.bytes)
         }
-        guard let raw = try txn.get(store.meta, formatKey), raw.count == 4 else {
+        guard let raw = try txn.get(meta, formatKey), raw.count == 4 else {
             throw LedgerError(.foreign, "not an Essaim ledger (no format record)")
         }
         let version = raw.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
         if version > formatVersion {
             throw LedgerError(.newerFormat, "ledger format \(version) is newer than this Essaim understands (\(formatVersion)); upgrade Essaim")
         }
-        if version < formatVersion {
-            throw LedgerError(.foreign, "ledger format \(version) is not supported")
+        let events = try table("events"), ids = try table("ids")
+        if version == 1 {
+            guard txn.isWrite else {
+                throw LedgerError(.staleReadModels, "the ledger was written by an earlier Essaim (format 1); run `essaim replay` once to upgrade it")
+            }
+            return try upgradeFromFormat1(txn, meta: meta, events: events, ids: ids)
         }
+        return EventStore(meta: meta, events: events, ids: ids, streams: try table("streams", sortedDuplicates: true))
+    }
+
+    /// Format 1 → 2: rebuilds the stream index as sorted duplicates from the log
+    /// (streams are derived from each event) and removes the `heads` table. The
+    /// events themselves are kept as stored; their layout-1 records stay readable.
+    private static func upgradeFromFormat1(_ txn: Transaction, meta: Database, events: Database, ids: Database) throws -> EventStore {
+        for old in ["streams", "heads"] {
+            if let table = try? txn.open(old, create: false) { try txn.drop(table, delete: true) }
+        }
+        let store = EventStore(meta: meta, events: events, ids: ids,
+                               streams: try txn.open("streams", create: true, sortedDuplicates: true))
+        try store.forEachRaw(from: 1, txn) { position, bytes in
+            let event = try RecordedEvent(stored: bytes, position: position)
+            try txn.put(store.streams, Array(event.stream.utf8), ByteWriter.key(position), append: true, duplicates: true)
+            return true
+        }
+        var w = ByteWriter()
+        w.u32(formatVersion)
+        try txn.put(meta, formatKey, w.bytes)
         return store
     }
 
@@ -59,7 +88,10 @@ struct EventStore {
 
     /// The last version of `stream`, or `nil` when the stream has no event.
     func version(of stream: String, _ txn: Transaction) throws -> UInt64? {
-        try txn.withValue(heads, Array(stream.utf8)) { $0.flatMap(ByteReader.u64) }
+        try txn.withCursor(streams) { cursor in
+            guard try cursor.find(Array(stream.utf8)) != nil else { return nil }
+            return UInt64(try cursor.duplicateCount() - 1)
+        }
     }
 
     /// The position of the event with `id`, or `nil`.
@@ -99,21 +131,40 @@ struct EventStore {
 
     /// The position of `stream`'s event at `version`, or `nil`.
     func position(inStream stream: String, version: UInt64, _ txn: Transaction) throws -> UInt64? {
-        try txn.withValue(streams, Array(stream.utf8) + [0] + ByteWriter.key(version)) { $0.flatMap(ByteReader.u64) }
+        let all = try positions(of: stream, txn)
+        return version < all.count ? all[Int(version)] : nil
     }
 
     /// Positions of the events of `stream`, in version order.
     func positions(of stream: String, _ txn: Transaction) throws -> [UInt64] {
-        let prefix = Array(stream.utf8) + [0]
         var out: [UInt64] = []
         try txn.withCursor(streams) { cursor in
-            var entry = try cursor.seek(atOrAfter: prefix)
-            while let (key, value) = entry, key.count == prefix.count + 8, key.starts(with: prefix) {
-                if let position = ByteReader.u64(value) { out.append(position) }
-                entry = try cursor.next()
+            var entry = try cursor.find(Array(stream.utf8))
+            while let (_, value) = entry {
+                guard let position = ByteReader.u64(value) else { throw LedgerError(.corrupt, "stream \(stream) holds a bad position") }
+                out.append(position)
+                entry = try cursor.nextDuplicate()
             }
         }
         return out
+    }
+
+    /// Calls `body` with each stream's name and number of events, in name order.
+    func forEachStream(_ txn: Transaction, _ body: (String, Int) throws -> Void) throws {
+        try txn.withCursor(streams) { cursor in
+            var entry = try cursor.first()
+            while let (key, _) = entry {
+                try body(String(decoding: key, as: UTF8.self), try cursor.duplicateCount())
+                entry = try cursor.nextKey()
+            }
+        }
+    }
+
+    /// Number of streams.
+    func streamCount(_ txn: Transaction) throws -> Int {
+        var count = 0
+        try forEachStream(txn) { _, _ in count += 1 }
+        return count
     }
 
     /// What happened to one event handed to ``Appender/append(_:expected:)``.
@@ -135,7 +186,8 @@ struct EventStore {
             precondition(txn.isWrite, "appending needs the write transaction")
             self.store = store
             self.txn = txn
-            self.recordedAt = Instant.now()
+            // Stored in milliseconds: the value every later reader sees.
+            self.recordedAt = Instant(microseconds: Instant.now().microseconds / 1_000 * 1_000)
             self.nextPosition = try store.head(txn) + 1
         }
 
@@ -152,7 +204,6 @@ struct EventStore {
         /// Files `record` in its stream at the next position, after checking `expected`.
         /// The caller checks ``stored(withID:)`` first.
         mutating func append(_ record: EventRecord, expected: ExpectedVersion) throws -> EventRecord {
-            let streamKey = Array(record.stream.utf8)
             let current = try store.version(of: record.stream, txn)
             try Self.check(expected, current: current, stream: record.stream)
             var stored = record
@@ -162,8 +213,7 @@ struct EventStore {
             let positionKey = ByteWriter.key(stored.position)
             try txn.put(store.events, positionKey, stored.encode(), append: true)
             try txn.put(store.ids, record.id.bytes, positionKey)
-            try txn.put(store.streams, streamKey + [0] + ByteWriter.key(stored.version), positionKey)
-            try txn.put(store.heads, streamKey, ByteWriter.key(stored.version))
+            try txn.put(store.streams, Array(record.stream.utf8), positionKey, append: true, duplicates: true)
             nextPosition += 1
             return stored
         }
