@@ -1,5 +1,9 @@
 import EssaimCLMDB
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Bytes that can be handed to LMDB as a key or a value without copying.
 protocol RawBytes {
     func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R
@@ -7,6 +11,10 @@ protocol RawBytes {
 
 extension Array: RawBytes where Element == UInt8 {}
 extension ArraySlice: RawBytes where Element == UInt8 {}
+
+extension String {
+    func trimmingSuffix(_ suffix: String) -> String { hasSuffix(suffix) ? String(dropLast(suffix.count)) : self }
+}
 
 /// A named key–value table inside the environment (an LMDB `MDB_dbi`).
 struct Database: Sendable {
@@ -107,6 +115,29 @@ final class Transaction {
         if rc == MDB_NOTFOUND { return false }
         try LMDBError.check(rc, "deleting from \(db.name)")
         return true
+    }
+
+    /// Drops this process's page-table entries for the memory map. The data stays
+    /// in the kernel's page cache and faults back in on the next read, so this
+    /// only keeps long scans from growing resident memory with the size of the
+    /// log. Safe here because the map cannot move while a transaction is open,
+    /// and LMDB's own changes of a write transaction live outside the map.
+    func releaseMappedPages() {
+        var envPath: UnsafePointer<CChar>?
+        guard let env = mdb_txn_env(raw), mdb_env_get_path(env, &envPath) == 0, let envPath else { return }
+        let file = String(cString: envPath) + "/data.mdb"
+        // LMDB does not expose the map's address; the process's maps do.
+        guard let maps = fopen("/proc/self/maps", "r") else { return }
+        defer { fclose(maps) }
+        var line = [CChar](repeating: 0, count: 4096)
+        while fgets(&line, Int32(line.count), maps) != nil {
+            let text = String(cString: line).trimmingSuffix("\n")
+            guard text.hasSuffix(" " + file) || text.hasSuffix("\t" + file) else { continue }
+            let range = text.prefix { $0 != " " }.split(separator: "-")
+            guard range.count == 2, let start = UInt(range[0], radix: 16), let end = UInt(range[1], radix: 16), end > start,
+                  let address = UnsafeMutableRawPointer(bitPattern: start) else { continue }
+            madvise(address, Int(end - start), MADV_DONTNEED)
+        }
     }
 
     /// Number of entries in `db`.

@@ -124,6 +124,8 @@ struct EventStore {
                 guard let position = ByteReader.u64(key) else { throw LedgerError(.corrupt, "event key of \(key.count) bytes") }
                 if position > end { return }
                 if try !body(position, value) { return }
+                // A scan touches every page of the log once: let go of them as it goes.
+                if position % 65_536 == 0 { txn.releaseMappedPages() }
                 entry = try cursor.next()
             }
         }
