@@ -43,7 +43,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EssaimTests",
-            dependencies: ["Essaim", "essaim"],
+            dependencies: ["Essaim", "essaim", "essaim-bench"],
             resources: []
         ),
     ],

@@ -77,7 +77,7 @@ extension Ledger {
             var byType = Dictionary(uniqueKeysWithValues: EventType.allCases.map { ($0, 0) })
             var count = 0
             try store.forEachRaw(from: 1, txn) { position, bytes in
-                // Layout 1 puts the type code in the second byte.
+                // Layouts 1 and 2 both put the type code in the second byte.
                 guard bytes.count > 1, let type = EventType(code: bytes[1]) else {
                     throw LedgerError(.corrupt, "event at position \(position) has no known type")
                 }

@@ -87,6 +87,8 @@ func now() -> Double {
 
 struct ChildRun {
     var seconds: Double
+    /// The child's own peak (`VmHWM`, reported by essaim with ESSAIM_PEAK_MEMORY):
+    /// the rusage of a spawned child would also count this process's memory.
     var peakRSSBytes: Int
     var output: String
 }
@@ -99,6 +101,9 @@ func run(_ executable: String, _ arguments: [String], stdoutTo path: String? = n
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    let errorPath = outputPath + ".err"
+    posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    setenv("ESSAIM_PEAK_MEMORY", "1", 1)
     defer { posix_spawn_file_actions_destroy(&actions) }
     var pid: pid_t = 0
     let start = now()
@@ -108,9 +113,13 @@ func run(_ executable: String, _ arguments: [String], stdoutTo path: String? = n
     while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
     let seconds = now() - start
     let output = path == nil ? (try? String(contentsOfFile: outputPath)) ?? "" : ""
+    let messages = ((try? String(contentsOfFile: errorPath)) ?? nil) ?? ""
     if path == nil { unlink(outputPath) }
-    if status != 0 { fail("\(executable) \(arguments.joined(separator: " ")) failed (status \(status))") }
-    return ChildRun(seconds: seconds, peakRSSBytes: Int(usage.ru_maxrss) * 1024, output: output)
+    unlink(errorPath)
+    if status != 0 { fail("\(executable) \(arguments.joined(separator: " ")) failed (status \(status)): \(messages)") }
+    let peak = messages.split(separator: "\n").first { $0.hasPrefix("essaim: peak resident memory ") }
+        .flatMap { Int($0.split(separator: " ")[4]) } ?? 0
+    return ChildRun(seconds: seconds, peakRSSBytes: peak * 1024, output: output)
 }
 
 extension String {

@@ -33,9 +33,26 @@ struct EssaimCommand: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
             Output.flush()
+            reportPeakMemory()
         } catch {
             Output.flush()
+            reportPeakMemory()
             Glibc.exit(Self.report(error))
+        }
+    }
+
+    /// With `ESSAIM_PEAK_MEMORY` set, writes the process's peak resident memory
+    /// (`VmHWM`) on stderr at exit, for benchmarks. Unlike the rusage of a child,
+    /// it does not include the memory of the process that started it.
+    static func reportPeakMemory() {
+        guard getenv("ESSAIM_PEAK_MEMORY") != nil, let status = fopen("/proc/self/status", "r") else { return }
+        defer { fclose(status) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, Int32(line.count), status) != nil {
+            let text = String(cString: line)
+            if text.hasPrefix("VmHWM:") {
+                Output.note("essaim: peak resident memory \(text.dropFirst(6).filter { $0.isNumber }) KiB\n")
+            }
         }
     }
 

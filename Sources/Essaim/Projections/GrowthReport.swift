@@ -195,6 +195,13 @@ struct TerritoryTree {
 
     func contains(_ code: String) -> Bool { territories[code] != nil }
 
+    /// Each territory's children, in code order.
+    var children: [String: [String]] {
+        var out: [String: [String]] = [:]
+        for (code, record) in territories { if let parent = record.parent { out[parent, default: []].append(code) } }
+        return out.mapValues { $0.sorted() }
+    }
+
     /// Whether `code` is `ancestor` or lies below it.
     func isWithin(_ code: String, _ ancestor: String) -> Bool {
         var current: String? = code

@@ -14,6 +14,15 @@ enum RecordKind: UInt8 {
     case timeline = 0x45    // E
     /// Participants per company territory (a count, for the territory report).
     case participants = 0x51 // Q
+    /// Programs named by a launch or extension, per territory: territory, `0x00`,
+    /// program → the earliest day (coverage, for the territory report).
+    case coverage = 0x56 // V
+    /// Sites per territory: territory, `0x00`, site → nothing (a site that moved
+    /// leaves its old entry, which readers check against the site record).
+    case siteAt = 0x57 // W
+
+    /// The id of an entry of a per-territory index (`coverage`, `siteAt`).
+    static func pair(_ territory: String, _ member: String) -> String { territory + "\u{0}" + member }
 
     func key(_ id: String) -> [UInt8] {
         var key = [rawValue]
@@ -395,6 +404,26 @@ struct CountRecord: StoredRecord, Equatable {
     func encode(to w: inout ByteWriter) { w.varint(UInt64(count)) }
 }
 
+/// A day (days since 1970-01-01), e.g. the start of a program's coverage.
+struct DayRecord: StoredRecord, Equatable {
+    var day: Int64
+
+    init(day: Int64) { self.day = day }
+
+    init(from r: inout ByteReader) throws { day = try r.zigzag() }
+
+    func encode(to w: inout ByteWriter) { w.zigzag(day) }
+}
+
+/// A record with no content: the key says it all.
+struct MarkerRecord: StoredRecord, Equatable {
+    init() {}
+
+    init(from r: inout ByteReader) throws {}
+
+    func encode(to w: inout ByteWriter) {}
+}
+
 /// Typed access to the read-model records of a ``ProjectionStore``.
 struct ReadModelRecords {
     let store: any ProjectionStore
@@ -405,6 +434,14 @@ struct ReadModelRecords {
 
     func decode<T: StoredRecord>(_ bytes: [UInt8], as type: T.Type) throws -> T {
         try bytes.withUnsafeBytes { try T(stored: $0) }
+    }
+
+    /// The entries of a per-territory index for `territory`: member id and record.
+    func index<T: StoredRecord>(_ kind: RecordKind, of territory: String, as type: T.Type) throws -> [(member: String, record: T)] {
+        let prefix = kind.key(territory) + [0]
+        return try store.entries(withPrefix: prefix).map { entry in
+            (member: String(decoding: entry.key.dropFirst(prefix.count), as: UTF8.self), record: try decode(entry.value, as: T.self))
+        }
     }
 
     /// Every record of a kind, with its id, in id order.

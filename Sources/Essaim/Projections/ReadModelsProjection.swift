@@ -101,6 +101,8 @@ final class ReadModelFold: EventFolder {
     private let applications = RecordCache<ApplicationRecord>(.application)
     private let sites = RecordCache<SiteRecord>(.site)
     private let participants = RecordCache<CountRecord>(.participants)
+    private let coverage = RecordCache<DayRecord>(.coverage)
+    private let siteAt = RecordCache<MarkerRecord>(.siteAt)
     private var applied = 0
 
     init(_ store: any ProjectionStore, storeIsEmpty: Bool) {
@@ -122,6 +124,7 @@ final class ReadModelFold: EventFolder {
             for network in e.networks {
                 try networks.update(network, store, load: load) { $0.programs.append(e.program) }
             }
+            try cover(e.program, e.territories, day)
             try timeline(recorded, e.territories.map {
                 TimelineRecord(on: day, kind: "program-launched", program: e.program, territory: $0, position: recorded.position)
             })
@@ -129,6 +132,7 @@ final class ReadModelFold: EventFolder {
             try programs.update(e.program, store, load: load) {
                 $0.coverage += e.territories.map { CoverageRecord(territory: $0, on: day) }
             }
+            try cover(e.program, e.territories, day)
             try timeline(recorded, e.territories.map {
                 TimelineRecord(on: day, kind: "program-extended", program: e.program, territory: $0, position: recorded.position)
             })
@@ -191,6 +195,7 @@ final class ReadModelFold: EventFolder {
             site.territory = e.territory
             if opened { site.openedOn = day } else { site.plannedOn = day }
             sites.put(e.site, site)
+            siteAt.put(RecordKind.pair(e.territory, e.site), MarkerRecord())
             try timeline(recorded, [TimelineRecord(
                 on: day, kind: opened ? "site-opened" : "site-planned", program: e.program, network: e.network,
                 territory: e.territory, site: e.site, position: recorded.position)])
@@ -203,7 +208,17 @@ final class ReadModelFold: EventFolder {
     }
 
     private var cached: Int {
-        territories.count + networks.count + programs.count + cohorts.count + applications.count + sites.count + participants.count
+        territories.count + networks.count + programs.count + cohorts.count + applications.count + sites.count
+            + participants.count + coverage.count + siteAt.count
+    }
+
+    /// Keeps, per territory named, the earliest day a program covered it.
+    private func cover(_ program: String, _ named: [String], _ day: Int64) throws {
+        for territory in named {
+            let id = RecordKind.pair(territory, program)
+            if let earlier = try coverage.get(id, store, load: load), earlier.day <= day { continue }
+            coverage.put(id, DayRecord(day: day))
+        }
     }
 
     /// Timeline entries are never changed once written: they go straight to the store.
@@ -226,6 +241,8 @@ final class ReadModelFold: EventFolder {
         try applications.flush(store)
         try sites.flush(store)
         try participants.flush(store)
+        try coverage.flush(store)
+        try siteAt.flush(store)
     }
 }
 

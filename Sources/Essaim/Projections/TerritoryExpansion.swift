@@ -77,34 +77,86 @@ extension Ledger {
 }
 
 extension TerritoryExpansion {
+    /// Reads only the territories in scope and their ancestors, through the
+    /// per-territory indexes: coverage comes down from the ancestors, sites and
+    /// participants roll up from below.
     init(code: String?, _ records: ReadModelRecords) throws {
         let tree = try TerritoryTree(records)
         if let code, !tree.contains(code) { throw LedgerError(.unknownID, "no territory \(code)") }
-        let programs = try records.all(.program, as: ProgramRecord.self)
-        let sites = try records.all(.site, as: SiteRecord.self)
-        let participantCounts = try records.all(.participants, as: CountRecord.self)
-        var entries: [Entry] = []
-        for (territory, record) in tree.territories.sorted(by: { $0.key < $1.key }) {
-            if let code, !tree.isWithin(territory, code) { continue }
-            var coverage: [Coverage] = []
-            for (id, program) in programs {
-                let days = program.coverage.filter { tree.isWithin(territory, $0.territory) }.map(\.on)
-                if let since = days.min() { coverage.append(Coverage(program: id, since: CivilDate(daysSinceEpoch: since))) }
+        let children = tree.children
+        let roots = code.map { [$0] } ?? tree.territories.keys.filter { tree.territories[$0]?.parent.map(tree.contains) != true }.sorted()
+
+        func direct(_ territory: String) throws -> [String: Int64] {
+            var programs: [String: Int64] = [:]
+            for (program, record) in try records.index(.coverage, of: territory, as: DayRecord.self) {
+                programs[program] = min(programs[program] ?? .max, record.day)
             }
-            coverage.sort { ($0.since, $0.program) < ($1.since, $1.program) }
-            let here = sites.filter { tree.isWithin($0.record.territory, territory) }
-            let opened = here.compactMap { s in s.record.openedOn.map { SiteEntry(site: s.id, name: s.record.name, network: s.record.network,
-                                                                                  territory: s.record.territory, on: CivilDate(daysSinceEpoch: $0)) } }
+            return programs
+        }
+        func merged(_ a: [String: Int64], _ b: [String: Int64]) -> [String: Int64] {
+            a.merging(b) { min($0, $1) }
+        }
+
+        var coverage: [String: [String: Int64]] = [:]
+        var sitesBelow: [String: [(id: String, record: SiteRecord)]] = [:]
+        var participantsBelow: [String: Int] = [:]
+        var order: [String] = []
+        for root in roots {
+            // What the root inherits from its ancestors.
+            var inherited: [String: Int64] = [:]
+            var ancestor = tree.territories[root]?.parent
+            var steps = 0
+            while let a = ancestor, steps <= tree.territories.count {
+                inherited = merged(inherited, try direct(a))
+                ancestor = tree.territories[a]?.parent
+                steps += 1
+            }
+            // Coverage flows down (pre-order) ...
+            var stack: [(String, [String: Int64])] = [(root, inherited)]
+            var visited: [String] = []
+            while let (territory, above) = stack.popLast() {
+                let here = merged(above, try direct(territory))
+                coverage[territory] = here
+                visited.append(territory)
+                for child in children[territory, default: []] { stack.append((child, here)) }
+            }
+            // ... activity rolls up (children before parents).
+            for territory in visited.reversed() {
+                var sites = try records.index(.siteAt, of: territory, as: MarkerRecord.self).compactMap { entry -> (id: String, record: SiteRecord)? in
+                    guard let site = try records.get(.site, entry.member, as: SiteRecord.self), site.territory == territory else { return nil }
+                    return (entry.member, site)
+                }
+                var participants = try records.get(.participants, territory, as: CountRecord.self)?.count ?? 0
+                for child in children[territory, default: []] {
+                    sites += sitesBelow[child, default: []]
+                    participants += participantsBelow[child, default: 0]
+                }
+                sitesBelow[territory] = sites
+                participantsBelow[territory] = participants
+            }
+            order += visited
+        }
+
+        var entries: [Entry] = []
+        for territory in order.sorted() {
+            guard let record = tree.territories[territory] else { continue }
+            let programs = coverage[territory, default: [:]].map { Coverage(program: $0.key, since: CivilDate(daysSinceEpoch: $0.value)) }
+                .sorted { ($0.since, $0.program) < ($1.since, $1.program) }
+            let here = sitesBelow[territory, default: []]
+            func entry(_ s: (id: String, record: SiteRecord), _ day: Int64) -> SiteEntry {
+                SiteEntry(site: s.id, name: s.record.name, network: s.record.network, territory: s.record.territory,
+                          on: CivilDate(daysSinceEpoch: day))
+            }
+            let opened = here.compactMap { s in s.record.openedOn.map { entry(s, $0) } }.sorted { ($0.on, $0.site) < ($1.on, $1.site) }
+            let planned = here.compactMap { s in s.record.openedOn == nil ? s.record.plannedOn.map { entry(s, $0) } : nil }
                 .sorted { ($0.on, $0.site) < ($1.on, $1.site) }
-            let planned = here.compactMap { s in
-                s.record.openedOn == nil ? s.record.plannedOn.map { SiteEntry(site: s.id, name: s.record.name, network: s.record.network,
-                                                                              territory: s.record.territory, on: CivilDate(daysSinceEpoch: $0)) } : nil
-            }.sorted { ($0.on, $0.site) < ($1.on, $1.site) }
-            let participants = participantCounts.reduce(0) { $0 + (tree.isWithin($1.id, territory) ? $1.record.count : 0) }
-            let first = (coverage.map(\.since) + opened.map(\.on)).min()
-            let entry = Entry(code: territory, name: record.name, level: record.level, parent: record.parent,
-                              firstActivityOn: first, programs: coverage, sites: opened, planned: planned, participants: participants)
-            if code != nil || first != nil || !planned.isEmpty || participants > 0 { entries.append(entry) }
+            let participants = participantsBelow[territory, default: 0]
+            let first = (programs.map(\.since) + opened.map(\.on)).min()
+            if code != nil || first != nil || !planned.isEmpty || participants > 0 {
+                entries.append(Entry(code: territory, name: record.name, level: record.level, parent: record.parent,
+                                     firstActivityOn: first, programs: programs, sites: opened, planned: planned,
+                                     participants: participants))
+            }
         }
         self.init(territories: entries)
     }
