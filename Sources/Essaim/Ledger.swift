@@ -133,6 +133,16 @@ public final class Ledger: Sendable {
             let open = { (txn: Transaction) throws -> (EventStore, Database, ProjectionSet) in
                 let store = try EventStore.open(in: txn, create: create)
                 let catalogue = try txn.open("catalogue", create: create)
+                if store.upgraded {
+                    // The catalogue's encoding changed with format 2: admit the log again.
+                    try txn.drop(catalogue)
+                    let rules = Catalogue(table: catalogue, txn: txn)
+                    try store.forEachRaw(from: 1, txn) { position, bytes in
+                        let event = try RecordedEvent(stored: bytes, position: position)
+                        try rules.admit(event.event, occurredAt: event.occurredAt)
+                        return true
+                    }
+                }
                 if !options.readOnly, let old = try? txn.open("projections", create: false) {
                     // Format 1 kept every read model in one `projections` table.
                     try txn.drop(old, delete: true)

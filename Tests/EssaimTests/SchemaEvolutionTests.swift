@@ -19,7 +19,7 @@ import Testing
             let meta = try txn.open("meta", create: true), events = try txn.open("events", create: true)
             let ids = try txn.open("ids", create: true), streams = try txn.open("streams", create: true)
             let heads = try txn.open("heads", create: true)
-            // The catalogue's layout is unchanged since format 1: today's code fills it.
+            // Format 1 had a catalogue too (in its own encoding); the upgrade rebuilds it from the log.
             let catalogue = Catalogue(table: try txn.open("catalogue", create: true), txn: txn)
             var format = ByteWriter()
             format.u32(1)

@@ -2,7 +2,9 @@
 /// the same write transaction as each append, so that every event is checked
 /// against exactly the events before it in log order.
 ///
-/// Keys are one kind byte followed by the identifier's UTF-8 bytes.
+/// Keys are one kind byte followed by the identifier's UTF-8 bytes; values use the
+/// compact encoding of ``ByteWriter`` (format 2; format 1 used 32-bit lengths and
+/// 8-byte integers, and its catalogue is rebuilt from the log on upgrade).
 struct Catalogue {
     let table: Database
     let txn: Transaction
@@ -68,56 +70,56 @@ struct Catalogue {
 
     func territory(_ code: String) throws -> Territory? {
         try read(.territory, code) { r in
-            Territory(level: TerritoryLevel.allCases[Int(try r.u8())], parent: try r.optionalString())
+            Territory(level: TerritoryLevel.allCases[Int(try r.u8())], parent: try r.optionalText())
         }
     }
 
     func put(territory code: String, _ t: Territory) throws {
         try write(.territory, code) { w in
             w.u8(UInt8(TerritoryLevel.allCases.firstIndex(of: t.level)!))
-            w.optionalString(t.parent)
+            w.optionalText(t.parent)
         }
     }
 
     func program(_ id: String) throws -> Program? {
         try read(.program, id) { r in
-            let capacity = try r.optionalI64()
+            let capacity = try r.optionalZigzag()
             let hasEligibility = try r.u8() == 1
-            let eligibility = Eligibility(minCompanyAgeYears: try r.optionalI64(), minRevenueEur: try r.optionalI64(),
-                                          minHeadcount: try r.optionalI64())
+            let eligibility = Eligibility(minCompanyAgeYears: try r.optionalZigzag(), minRevenueEur: try r.optionalZigzag(),
+                                          minHeadcount: try r.optionalZigzag())
             return Program(capacityPerCohort: capacity, eligibility: hasEligibility ? eligibility : nil)
         }
     }
 
     func put(program id: String, _ p: Program) throws {
         try write(.program, id) { w in
-            w.optionalI64(p.capacityPerCohort)
+            w.optionalZigzag(p.capacityPerCohort)
             w.u8(p.eligibility == nil ? 0 : 1)
-            w.optionalI64(p.eligibility?.minCompanyAgeYears)
-            w.optionalI64(p.eligibility?.minRevenueEur)
-            w.optionalI64(p.eligibility?.minHeadcount)
+            w.optionalZigzag(p.eligibility?.minCompanyAgeYears)
+            w.optionalZigzag(p.eligibility?.minRevenueEur)
+            w.optionalZigzag(p.eligibility?.minHeadcount)
         }
     }
 
     func cohort(_ id: String) throws -> Cohort? {
         try read(.cohort, id) { r in
-            Cohort(program: try r.string(), capacity: try r.optionalI64(),
-                   applicationDeadline: try r.optionalI64().map(CivilDate.init(daysSinceEpoch:)), active: try r.i64())
+            Cohort(program: try r.text(), capacity: try r.optionalZigzag(),
+                   applicationDeadline: try r.optionalZigzag().map(CivilDate.init(daysSinceEpoch:)), active: try r.zigzag())
         }
     }
 
     func put(cohort id: String, _ c: Cohort) throws {
         try write(.cohort, id) { w in
-            w.string(c.program)
-            w.optionalI64(c.capacity)
-            w.optionalI64(c.applicationDeadline?.daysSinceEpoch)
-            w.i64(c.active)
+            w.text(c.program)
+            w.optionalZigzag(c.capacity)
+            w.optionalZigzag(c.applicationDeadline?.daysSinceEpoch)
+            w.zigzag(c.active)
         }
     }
 
     func application(_ id: String) throws -> Application? {
         try read(.application, id) { r in
-            let cohort = try r.string()
+            let cohort = try r.text()
             guard let status = Status(rawValue: try r.u8()) else { throw ByteReader.Truncated() }
             return Application(cohort: cohort, status: status)
         }
@@ -125,7 +127,7 @@ struct Catalogue {
 
     func put(application id: String, _ a: Application) throws {
         try write(.application, id) { w in
-            w.string(a.cohort)
+            w.text(a.cohort)
             w.u8(a.status.rawValue)
         }
     }

@@ -262,7 +262,8 @@ struct ApplicationRecord: StoredRecord, Equatable {
     // Layout: fields in order; `flags` says which optionals are present
     // (1 territory, 2 sector, 4 selection, then 8<<i baseline i, 64<<i latest i;
     // 512: every latest figure comes from one outcome, whose instant and
-    // position are then written once).
+    // position are then written once; 1024: that instant is a midnight, written
+    // as a day).
     init(from r: inout ByteReader) throws {
         let flags = try r.varint()
         cohort = try r.text()
@@ -278,7 +279,8 @@ struct ApplicationRecord: StoredRecord, Equatable {
         sessionsAttended = Int(try r.varint())
         for metric in Metric.allCases where flags & (8 << UInt64(metric.index)) != 0 { baseline[metric] = try r.zigzag() }
         if flags & 512 != 0 {
-            let instant = try r.zigzag(), position = try r.varint()
+            let instant = flags & 1024 != 0 ? try r.zigzag() * Instant.microsecondsPerDay : try r.zigzag()
+            let position = try r.varint()
             for metric in Metric.allCases where flags & (64 << UInt64(metric.index)) != 0 {
                 latest[metric] = MeasurementRecord(instant: instant, position: position, value: try r.zigzag())
             }
@@ -305,7 +307,9 @@ struct ApplicationRecord: StoredRecord, Equatable {
             }
         }
         let shared = sources.count == 1
+        let midnight = shared && sources[0].0 % Instant.microsecondsPerDay == 0
         if shared { flags |= 512 }
+        if midnight { flags |= 1024 }
         w.varint(flags)
         w.text(cohort); w.text(company)
         if let territory { w.text(territory) }
@@ -317,7 +321,10 @@ struct ApplicationRecord: StoredRecord, Equatable {
         }
         w.varint(UInt64(sessionsAttended))
         for metric in Metric.allCases { if let v = baseline[metric] { w.zigzag(v) } }
-        if shared { w.zigzag(sources[0].0); w.varint(sources[0].1) }
+        if shared {
+            w.zigzag(midnight ? sources[0].0 / Instant.microsecondsPerDay : sources[0].0)
+            w.varint(sources[0].1)
+        }
         for metric in Metric.allCases {
             guard let m = latest[metric] else { continue }
             if !shared { w.zigzag(m.instant); w.varint(m.position) }

@@ -3,9 +3,11 @@
 /// Tables (format 2):
 /// - `meta`: the format-version record (`format` → u32).
 /// - `events`: u64 position (big-endian) → ``EventRecord`` bytes.
-/// - `ids`: 16-byte event id → u64 position (idempotency).
-/// - `streams`: stream name → the u64 positions of its events, as sorted
+/// - `ids`: 16-byte event id → position as 6 bytes big-endian (idempotency).
+/// - `streams`: stream key → the u64 positions of its events, as sorted
 ///   duplicates: the n-th value is version n, and the count gives the head.
+///   The key is the stream name with a common prefix (`application-`, …)
+///   replaced by one byte; see ``streamKey(_:)``.
 ///
 /// Format 1 (the first ledgers) kept `streams` as name + version keys and a
 /// `heads` table; a writable open upgrades it in place.
@@ -18,6 +20,9 @@ struct EventStore {
     let events: Database
     let ids: Database
     let streams: Database
+    /// Whether this open upgraded a format-1 ledger (whose catalogue and read
+    /// models the ledger then rebuilds).
+    var upgraded = false
 
     /// Opens the store's tables; with `create`, creates them and writes the format record.
     ///
@@ -58,8 +63,9 @@ struct EventStore {
         return EventStore(meta: meta, events: events, ids: ids, streams: try table("streams", sortedDuplicates: true))
     }
 
-    /// Format 1 → 2: rebuilds the stream index as sorted duplicates from the log
-    /// (streams are derived from each event) and removes the `heads` table. The
+    /// Format 1 → 2: rebuilds the stream index as sorted duplicates and the id
+    /// index with 6-byte positions from the log (streams are derived from each
+    /// event), and removes the `heads` table. The
     /// events themselves are kept as stored; their layout-1 records stay readable.
     private static func upgradeFromFormat1(_ txn: Transaction, meta: Database, events: Database, ids: Database) throws -> EventStore {
         for old in ["streams", "heads"] {
@@ -67,15 +73,45 @@ struct EventStore {
         }
         let store = EventStore(meta: meta, events: events, ids: ids,
                                streams: try txn.open("streams", create: true, sortedDuplicates: true))
+        try txn.drop(ids)
         try store.forEachRaw(from: 1, txn) { position, bytes in
             let event = try RecordedEvent(stored: bytes, position: position)
-            try txn.put(store.streams, Array(event.stream.utf8), ByteWriter.key(position), append: true, duplicates: true)
+            let key = ByteWriter.key(position)
+            try txn.put(store.streams, streamKey(event.stream), key, append: true, duplicates: true)
+            try txn.put(ids, event.id.bytes, key.dropFirst(2))
             return true
         }
         var w = ByteWriter()
         w.u32(formatVersion)
         try txn.put(meta, formatKey, w.bytes)
-        return store
+        var upgraded = store
+        upgraded.upgraded = true
+        return upgraded
+    }
+
+    /// Stream-name prefixes stored as one byte (1, 2, …) in stream keys; never
+    /// reorder. A name without one of them is stored as `0` + the name.
+    private static let streamPrefixes = ["application-", "cohort-", "program-", "territory-", "network-", "site-"]
+
+    /// The `streams` key of a stream name.
+    static func streamKey(_ stream: String) -> [UInt8] {
+        for (index, prefix) in streamPrefixes.enumerated() where stream.hasPrefix(prefix) {
+            return [UInt8(index + 1)] + stream.utf8.dropFirst(prefix.utf8.count)
+        }
+        return [0] + Array(stream.utf8)
+    }
+
+    /// The stream name of a `streams` key.
+    static func streamName(_ key: UnsafeRawBufferPointer) -> String {
+        guard let first = key.first else { return "" }
+        let rest = String(decoding: key.dropFirst(), as: UTF8.self)
+        return first == 0 || Int(first) > streamPrefixes.count ? rest : streamPrefixes[Int(first) - 1] + rest
+    }
+
+    /// The position in an `ids` value (6 bytes big-endian).
+    static func position(ofIDValue bytes: UnsafeRawBufferPointer) -> UInt64? {
+        guard bytes.count == 6 else { return nil }
+        return bytes.reduce(0) { $0 << 8 | UInt64($1) }
     }
 
     /// The last position in the log (0 when empty).
@@ -89,14 +125,14 @@ struct EventStore {
     /// The last version of `stream`, or `nil` when the stream has no event.
     func version(of stream: String, _ txn: Transaction) throws -> UInt64? {
         try txn.withCursor(streams) { cursor in
-            guard try cursor.find(Array(stream.utf8)) != nil else { return nil }
+            guard try cursor.find(Self.streamKey(stream)) != nil else { return nil }
             return UInt64(try cursor.duplicateCount() - 1)
         }
     }
 
     /// The position of the event with `id`, or `nil`.
     func position(of id: EventID, _ txn: Transaction) throws -> UInt64? {
-        try txn.withValue(ids, id.bytes) { $0.flatMap(ByteReader.u64) }
+        try txn.withValue(ids, id.bytes) { $0.flatMap(Self.position(ofIDValue:)) }
     }
 
     /// The record at `position`, or `nil`.
@@ -141,7 +177,7 @@ struct EventStore {
     func positions(of stream: String, _ txn: Transaction) throws -> [UInt64] {
         var out: [UInt64] = []
         try txn.withCursor(streams) { cursor in
-            var entry = try cursor.find(Array(stream.utf8))
+            var entry = try cursor.find(Self.streamKey(stream))
             while let (_, value) = entry {
                 guard let position = ByteReader.u64(value) else { throw LedgerError(.corrupt, "stream \(stream) holds a bad position") }
                 out.append(position)
@@ -156,7 +192,7 @@ struct EventStore {
         try txn.withCursor(streams) { cursor in
             var entry = try cursor.first()
             while let (key, _) = entry {
-                try body(String(decoding: key, as: UTF8.self), try cursor.duplicateCount())
+                try body(Self.streamName(key), try cursor.duplicateCount())
                 entry = try cursor.nextKey()
             }
         }
@@ -214,8 +250,8 @@ struct EventStore {
             stored.recordedAt = recordedAt
             let positionKey = ByteWriter.key(stored.position)
             try txn.put(store.events, positionKey, stored.encode(), append: true)
-            try txn.put(store.ids, record.id.bytes, positionKey)
-            try txn.put(store.streams, Array(record.stream.utf8), positionKey, append: true, duplicates: true)
+            try txn.put(store.ids, record.id.bytes, positionKey.dropFirst(2))
+            try txn.put(store.streams, streamKey(record.stream), positionKey, append: true, duplicates: true)
             nextPosition += 1
             return stored
         }
