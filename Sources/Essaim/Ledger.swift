@@ -227,7 +227,8 @@ public final class Ledger: Sendable {
     /// Imports JSON Lines files (`events.md` format) all-or-nothing: every line is
     /// checked in order; the first refused line aborts the import and nothing is stored.
     ///
-    /// Blank lines are skipped. `progress` is called every 10,000 lines.
+    /// Blank lines are skipped. Lines are decoded on a second thread while this one
+    /// checks and stores them. `progress` is called about every 10,000 lines.
     @discardableResult
     public func importFiles(_ paths: [String], progress: ((ImportProgress) -> Void)? = nil) throws -> AppendReport {
         var total = 0
@@ -242,23 +243,21 @@ public final class Ledger: Sendable {
         try storage { try environment.reserve(bytes: total * 3) }
         return try write { txn in
             var batch = try AppendBatch(ledger: self, txn: txn)
-            var lines = 0
-            var bytesBefore = 0
-            for path in paths {
-                let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-                guard fd >= 0 else { throw LedgerError(.missing, "cannot read \(path): \(String(cString: strerror(errno)))") }
-                defer { close(fd) }
-                var reader = LineReader(fd: fd, maximumLength: EventLine.maximumLength)
-                var lineNumber = 0
-                while let line = try reader.next() {
-                    lineNumber += 1
-                    lines += 1
-                    try batch.add(line: line, number: lineNumber, source: path)
-                    if lines % 10_000 == 0 {
-                        progress?(ImportProgress(lines: lines, bytes: bytesBefore + reader.bytesRead, totalBytes: total))
+            let decoder = BackgroundDecoder(paths: paths)
+            defer { decoder.stop() }
+            var reported = 0
+            while let chunk = decoder.next() {
+                for item in chunk.items {
+                    switch item {
+                    case let .event(event, line): try batch.add(event, line: line, source: chunk.source)
+                    case let .refused(refusal): throw refusal
+                    case let .failed(error): throw error
                     }
                 }
-                bytesBefore += reader.bytesRead
+                if chunk.lines / 10_000 > reported {
+                    reported = chunk.lines / 10_000
+                    progress?(ImportProgress(lines: chunk.lines, bytes: chunk.bytes, totalBytes: total))
+                }
             }
             return try batch.finish()
         }
@@ -301,20 +300,7 @@ struct AppendBatch {
     }
 
     mutating func add(line: LineReader.Line, number: Int, source: String?) throws {
-        switch line {
-        case let .tooLong(length):
-            throw EventRefusal(.malformed, "line of \(length) bytes is over the 1 MiB limit", line: number, source: source)
-        case let .text(bytes):
-            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
-            let event: NewEvent
-            do { event = try EventLine.decode(bytes) } catch {
-                var refusal = error
-                refusal.line = number
-                refusal.source = source
-                throw refusal
-            }
-            try add(event, line: number, source: source)
-        }
+        if let event = try EventLine.decode(line, number: number, source: source) { try add(event, line: number, source: source) }
     }
 
     mutating func add(_ event: NewEvent, line: Int?, source: String?) throws {

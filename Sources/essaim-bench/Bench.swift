@@ -248,7 +248,7 @@ struct Bench {
         say("essaim-bench: \(options.events) events, seed \(options.seed), in \(work)\n")
 
         // Workload.
-        var start = now()
+        let start = now()
         let generated = run(options.essaim, ["generate", "--events", String(options.events), "--seed", String(options.seed)], stdoutTo: workload)
         _ = generated
         record("generate_events_per_s", "generate (JSON Lines written)", n / (now() - start), "events/s")

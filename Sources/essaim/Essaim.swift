@@ -49,7 +49,7 @@ struct EssaimCommand: ParsableCommand {
         defer { fclose(status) }
         var line = [CChar](repeating: 0, count: 256)
         while fgets(&line, Int32(line.count), status) != nil {
-            let text = String(cString: line)
+            let text = line.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             if text.hasPrefix("VmHWM:") {
                 Output.note("essaim: peak resident memory \(text.dropFirst(6).filter { $0.isNumber }) KiB\n")
             }

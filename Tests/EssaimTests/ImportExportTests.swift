@@ -65,6 +65,30 @@ import Testing
         #expect(try t.ledger.headPosition() == 0)
     }
 
+    @Test("a file import decoded on a second thread still reports the first refused line, whatever its rule",
+          arguments: [(7_000, 9_000, 7_000), (9_000, 5_000, 5_000)])
+    func firstRefusalWins(ruleLine: Int, malformedLine: Int, expected: Int) throws {
+        let t = try TemporaryLedger()
+        let directory = try TemporaryDirectory.make()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var lines = WorkloadGenerator(events: 10_000, seed: 9).map(\.jsonLine)
+        lines[ruleLine - 1] = line("CandidateSelected", #"{"application":"ghost"}"#)
+        lines[malformedLine - 1] = #"{"type":"CandidateSelected","occurredAt":"2021-02-30","data":{"application":"x"}}"#
+        let path = directory + "/workload.jsonl"
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        do {
+            try t.ledger.importFiles([path])
+            Issue.record("import accepted")
+        } catch let refusal as EventRefusal {
+            #expect(refusal.line == expected && refusal.source == path)
+            #expect((refusal.rule == .malformed) == (expected == malformedLine))
+        }
+        #expect(try t.ledger.headPosition() == 0)
+        // A file that cannot be read stops the import the same way.
+        #expect(throws: LedgerError.self) { try t.ledger.importFiles([path, directory + "/missing.jsonl"]) }
+        #expect(try t.ledger.headPosition() == 0)
+    }
+
     @Test("blank lines and CRLF line ends are accepted")
     func blankLinesAndCRLF() throws {
         let t = try TemporaryLedger()

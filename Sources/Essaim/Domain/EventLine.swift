@@ -5,6 +5,23 @@ public enum EventLine {
 
     /// Decodes one line into an event to append, refusing it (rule 1) when it is
     /// malformed. The refusal names the event's type and id when they could be read.
+    /// One line of an import: `nil` for a blank line, else the event; a line
+    /// over the limit or that does not decode is refused with its number and file.
+    static func decode(_ line: LineReader.Line, number: Int, source: String?) throws(EventRefusal) -> NewEvent? {
+        switch line {
+        case let .tooLong(length):
+            throw EventRefusal(.malformed, "line of \(length) bytes is over the 1 MiB limit", line: number, source: source)
+        case let .text(bytes):
+            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
+            do { return try decode(bytes) } catch {
+                var refusal = error
+                refusal.line = number
+                refusal.source = source
+                throw refusal
+            }
+        }
+    }
+
     public static func decode<Bytes: Collection<UInt8>>(_ line: Bytes) throws(EventRefusal) -> NewEvent {
         if line.count > maximumLength {
             throw EventRefusal(.malformed, "line of \(line.count) bytes is over the 1 MiB limit")
