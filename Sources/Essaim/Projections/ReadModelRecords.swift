@@ -20,6 +20,10 @@ enum RecordKind: UInt8 {
     /// Sites per territory: territory, `0x00`, site → nothing (a site that moved
     /// leaves its old entry, which readers check against the site record).
     case siteAt = 0x57 // W
+    /// Timeline entries with a program: program, `0x00`, position, index → entry.
+    case programTimeline = 0x47 // G
+    /// Site timeline entries: the site's network, `0x00`, position, index → entry.
+    case networkTimeline = 0x48 // H
 
     /// The id of an entry of a per-territory index (`coverage`, `siteAt`).
     static func pair(_ territory: String, _ member: String) -> String { territory + "\u{0}" + member }
@@ -365,6 +369,20 @@ struct SiteRecord: StoredRecord, Equatable {
 }
 
 struct TimelineRecord: StoredRecord, Equatable {
+    /// The key of an entry: kind, the program or network and `0x00` (for the
+    /// per-program and per-network copies), the event's position, the entry's index.
+    static func key(_ kind: RecordKind, _ owner: String?, _ position: UInt64, _ index: Int) -> [UInt8] {
+        var key = ByteWriter(capacity: 32)
+        key.u8(kind.rawValue)
+        if let owner {
+            key.raw(owner.utf8)
+            key.u8(0)
+        }
+        key.u64(position)
+        key.u16(UInt16(index))
+        return key.bytes
+    }
+
     var on: Int64
     var kind: String
     var program: String?

@@ -221,18 +221,24 @@ final class ReadModelFold: EventFolder {
         }
     }
 
-    /// Timeline entries are never changed once written: they go straight to the store.
+    /// Timeline entries are never changed once written: they go straight to the
+    /// store, under the whole timeline and under their program (every entry
+    /// with one) and their site's network (site entries), so a filtered
+    /// timeline reads only its own entries.
     private func timeline(_ recorded: RecordedEvent, _ entries: [TimelineRecord]) throws {
         for (index, entry) in entries.enumerated() {
-            var key = ByteWriter(capacity: 11)
-            key.u8(RecordKind.timeline.rawValue)
-            key.u64(recorded.position)
-            key.u16(UInt16(index))
-            try store.set(entry.storedBytes, for: key.bytes)
+            let bytes = entry.storedBytes
+            try store.set(bytes, for: TimelineRecord.key(.timeline, nil, recorded.position, index))
+            if let program = entry.program {
+                try store.set(bytes, for: TimelineRecord.key(.programTimeline, program, recorded.position, index))
+            }
+            if entry.site != nil, let network = entry.network {
+                try store.set(bytes, for: TimelineRecord.key(.networkTimeline, network, recorded.position, index))
+            }
         }
     }
 
-    /// Writes every changed record to the store.
+    /// Writes every changed record to the store and empties the caches.
     func finish() throws {
         try territories.flush(store)
         try networks.flush(store)

@@ -208,26 +208,24 @@ extension Ledger {
 
 extension ExpansionTimeline {
     init(_ filter: Filter, _ records: ReadModelRecords) throws {
-        var networkPrograms: Set<String> = []
+        func entries(_ prefix: [UInt8]) throws -> [TimelineRecord] {
+            try records.store.entries(withPrefix: prefix).map { try records.decode($0.value, as: TimelineRecord.self) }
+        }
+        let kept: [TimelineRecord]
         switch filter {
-        case .all: break
+        case .all:
+            kept = try entries([RecordKind.timeline.rawValue])
         case let .network(id):
             guard let network = try records.get(.network, id, as: NetworkRecord.self) else { throw LedgerError(.unknownID, "no network \(id)") }
-            networkPrograms = Set(network.programs)
+            // Launches and extensions of its programs, and its own sites.
+            kept = try network.programs.flatMap { program in
+                try entries(RecordKind.programTimeline.key(program) + [0]).filter { $0.site == nil }
+            } + entries(RecordKind.networkTimeline.key(id) + [0])
         case let .program(id):
             guard try records.get(.program, id, as: ProgramRecord.self) != nil else { throw LedgerError(.unknownID, "no program \(id)") }
+            kept = try entries(RecordKind.programTimeline.key(id) + [0])
         }
-        let all = try records.store.entries(withPrefix: [RecordKind.timeline.rawValue])
-            .map { try records.decode($0.value, as: TimelineRecord.self) }
-        let kept = all.filter { entry in
-            switch filter {
-            case .all: return true
-            case let .program(id): return entry.program == id
-            case let .network(id):
-                return entry.site != nil ? entry.network == id : entry.program.map(networkPrograms.contains) ?? false
-            }
-        }.sorted { ($0.on, $0.position, $0.territory) < ($1.on, $1.position, $1.territory) }
-        self.init(timeline: kept.map {
+        self.init(timeline: kept.sorted { ($0.on, $0.position, $0.territory) < ($1.on, $1.position, $1.territory) }.map {
             Entry(on: CivilDate(daysSinceEpoch: $0.on), kind: $0.kind, program: $0.program, network: $0.network,
                   territory: $0.territory, site: $0.site)
         })
