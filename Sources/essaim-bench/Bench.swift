@@ -259,7 +259,7 @@ struct Bench {
         let imported = run(options.essaim, ["--ledger", ledger, "import", workload])
         record("import_events_per_s", "import (validate, append, project)", n / imported.seconds, "events/s")
         record("import_peak_rss_mib", "import peak RSS", Double(imported.peakRSSBytes) / 1_048_576, "MiB")
-        record("disk_bytes_per_event", "on disk per event (data.mdb)", Double(fileSize(ledger + "/data.mdb")) / n, "bytes")
+        record("disk_bytes_per_event", "on disk per event (data.mdb size)", Double(fileSize(ledger + "/data.mdb")) / n, "bytes")
 
         // Raw LMDB over the same stored records.
         let (bytes, offsets) = storedRecords(ledgerDirectory: ledger)
