@@ -108,8 +108,13 @@ public final class Ledger: Sendable {
             throw LedgerError(.missing, "no ledger at \(path) (create one with `essaim init`)")
         }
         guard info.st_mode & S_IFMT == S_IFDIR else { throw LedgerError(.foreign, "\(path) is not a ledger directory") }
-        guard access(path + "/data.mdb", F_OK) == 0 else {
+        var data = stat()
+        guard stat(path + "/data.mdb", &data) == 0 else {
             throw LedgerError(.missing, "no ledger at \(path) (create one with `essaim init`)")
+        }
+        // LMDB would take an empty file for a new environment and write one.
+        guard data.st_size > 0 else {
+            throw LedgerError(.corrupt, "the data file of \(path) is empty; restore it from a backup or an export")
         }
         return try open(at: path, configuration: configuration, create: false)
     }
@@ -122,6 +127,11 @@ public final class Ledger: Sendable {
         options.durable = configuration.durable
         do {
             let environment = try Environment(path: path, options: options)
+            // A data file shorter than its own meta page says would fault when a
+            // missing page is read: refuse it up front.
+            if let shortfall = environment.missingBytes {
+                throw LedgerError(.corrupt, "the data file of \(path) is truncated (\(shortfall) bytes missing); restore it from a backup or an export")
+            }
             let builtIn: [any Projection] = [ReadModelsProjection()]
             let all = builtIn + configuration.projections
             if Set(all.map(\.name)).count != all.count || all.contains(where: { $0.name.isEmpty || $0.name.utf8.contains(0) }) {
@@ -174,7 +184,10 @@ public final class Ledger: Sendable {
             return LedgerError(.unavailable, "cannot open the ledger at \(path): \(error.message)", underlying: error)
         case .corrupt, .versionMismatch, .notFound:
             return LedgerError(.foreign, "\(path) does not hold an Essaim ledger: \(error.message)", underlying: error)
-        default: return LedgerError(.storage, error.message, underlying: error)
+        default:
+            // Whatever else stops an open (a lock file that is a directory, an I/O
+            // error) is still "cannot be opened".
+            return LedgerError(.unavailable, "cannot open the ledger at \(path): \(error.message)", underlying: error)
         }
     }
 
@@ -184,6 +197,10 @@ public final class Ledger: Sendable {
         }
         if error.code == .mapFull {
             return LedgerError(.storage, "the ledger reached its maximum map size: \(error.message)", underlying: error)
+        }
+        if error.code == .diskFull || error.status == EIO {
+            // LMDB reports a write cut short (a full disk, a file size limit) as EIO.
+            return LedgerError(.storage, "could not write the ledger at \(path) (disk full, file size limit or failing disk: \(error.message)); nothing of this write was stored", underlying: error)
         }
         return LedgerError(.storage, error.message, underlying: error)
     }

@@ -29,6 +29,9 @@ struct EssaimCommand: ParsableCommand {
 
     /// Runs the command line and maps every failure to the contract's exit codes.
     static func main() {
+        // Past a file size limit, a write must fail with an error (reported, the
+        // ledger left as it was), not kill the process.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -66,6 +66,19 @@ final class Environment: @unchecked Sendable {
         return info.me_mapsize
     }
 
+    /// How many bytes the data file lacks to hold the pages its meta page names,
+    /// or `nil` when it is whole.
+    var missingBytes: Int? {
+        var info = MDB_envinfo()
+        var pages = MDB_stat()
+        mdb_env_info(handle, &info)
+        mdb_env_stat(handle, &pages)
+        var file = stat()
+        guard stat(path + "/data.mdb", &file) == 0 else { return nil }
+        let needed = (info.me_last_pgno + 1) * Int(pages.ms_psize)
+        return Int(file.st_size) < needed ? needed - Int(file.st_size) : nil
+    }
+
     /// Bytes of the data file in use (last page used × page size).
     var usedBytes: Int {
         var info = MDB_envinfo()
