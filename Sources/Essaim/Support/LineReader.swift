@@ -18,6 +18,8 @@ struct LineReader {
     private let fd: Int32
     private let maximumLength: Int
     private var buffer: [UInt8] = []
+    /// What one read(2) fills (1 MiB), allocated on the first read.
+    private var chunk: [UInt8] = []
     private var start = 0
     private var atEOF = false
     /// Bytes consumed so far (for progress).
@@ -58,21 +60,17 @@ struct LineReader {
     }
 
     private mutating func fill() throws {
-        let chunk = 1 << 20
-        let old = buffer.count
-        buffer.reserveCapacity(old + chunk)
-        buffer.append(contentsOf: repeatElement(0, count: chunk))
-        let n = buffer.withUnsafeMutableBytes { raw in
+        if chunk.isEmpty { chunk = [UInt8](repeating: 0, count: 1 << 20) }
+        let n = chunk.withUnsafeMutableBytes { raw in
             var got: Int
-            repeat { got = read(fd, raw.baseAddress! + old, chunk) } while got < 0 && errno == EINTR
+            repeat { got = read(fd, raw.baseAddress!, raw.count) } while got < 0 && errno == EINTR
             return got
         }
         if n < 0 {
-            let code = errno
-            buffer.removeSubrange(old...)
-            throw LedgerError(.storage, "reading input: \(String(cString: strerror(code)))")
+            throw LedgerError(.storage, "reading input: \(String(cString: strerror(errno)))")
         }
-        buffer.removeSubrange((old + n)...)
+        // Contiguous bytes: appended with one copy.
+        buffer.append(contentsOf: chunk[0..<n])
         bytesRead += n
         if n == 0 { atEOF = true }
     }
