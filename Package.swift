@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "Essaim", targets: ["Essaim"]),
         .executable(name: "essaim", targets: ["essaim"]),
         .executable(name: "essaim-bench", targets: ["essaim-bench"]),
+        .executable(name: "essaim-crashtest", targets: ["essaim-crashtest"]),
     ],
     dependencies: [
         // Command line parsing for the `essaim` executable (the contract's CLI).
@@ -39,11 +40,18 @@ let package = Package(
         // appends, queries) from one run.
         .executableTarget(
             name: "essaim-bench",
-            dependencies: ["Essaim", "EssaimCLMDB"]
+            dependencies: ["Essaim", "EssaimCLMDB", "EssaimToolSupport"]
         ),
+        // `tools/crashtest`: SIGKILL a writer at random moments, check the ledger each time.
+        .executableTarget(
+            name: "essaim-crashtest",
+            dependencies: ["Essaim", "EssaimToolSupport"]
+        ),
+        // Helpers shared by the two tool executables.
+        .target(name: "EssaimToolSupport"),
         .testTarget(
             name: "EssaimTests",
-            dependencies: ["Essaim", "essaim", "essaim-bench"],
+            dependencies: ["Essaim", "essaim", "essaim-bench", "essaim-crashtest"],
             resources: []
         ),
     ],

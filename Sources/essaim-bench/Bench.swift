@@ -8,6 +8,7 @@
 
 import Essaim
 import EssaimCLMDB
+import EssaimToolSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -61,29 +62,7 @@ extension String {
     var replacingUnderscores: String { filter { $0 != "_" && $0 != "," } }
 }
 
-func fail(_ message: String) -> Never {
-    say("essaim-bench: \(message)\n")
-    exit(2)
-}
-
-func number<T: LosslessStringConvertible>(_ text: String, _ option: String) -> T {
-    guard let value = T(text) else { fail("\(option) needs a whole number") }
-    return value
-}
-
-/// Progress and errors on stderr (stdout carries the table).
-func say(_ text: String) {
-    let bytes = Array(text.utf8)
-    _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-}
-
 // MARK: Clock, processes
-
-func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
 
 struct ChildRun {
     var seconds: Double
@@ -231,6 +210,7 @@ func storedRecords(ledgerDirectory: String) -> (bytes: [UInt8], offsets: [Int]) 
 @main
 struct Bench {
     static func main() throws {
+        toolName = "essaim-bench"
         let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
         let work = options.workdir ?? "/tmp/essaim-bench-\(getpid())"
         mkdir(work, 0o700)

@@ -56,7 +56,7 @@ import Testing
 
     /// Imports `lines` as one file into a ledger holding the base world; returns the refusal.
     static func refusal(_ lines: [[UInt8]], in t: TemporaryLedger, file: String) throws -> EventRefusal? {
-        FileManager.default.createFile(atPath: file, contents: Data(lines.joined(separator: [0x0A])))
+        try Data(lines.joined(separator: [0x0A])).write(to: URL(fileURLWithPath: file))
         do {
             try t.ledger.importFiles([file])
             return nil
@@ -164,7 +164,9 @@ import Testing
         #expect(try t.ledger.headPosition() == head)
         #expect(try t.ledger.verify().passed)
         // Refusing lines holds nothing: memory does not grow with the number refused.
-        #expect(Self.residentKiB() - residentBefore < 64 << 10, "resident memory grew by \(Self.residentKiB() - residentBefore) KiB")
+        // (Other suites run in this process meanwhile, hence the wide margin: a leak
+        // per refused line, e.g. an unreleased transaction, would pass it by far.)
+        #expect(Self.residentKiB() - residentBefore < 256 << 10, "resident memory grew by \(Self.residentKiB() - residentBefore) KiB")
     }
 
     static func residentKiB() -> Int {

@@ -351,13 +351,16 @@ public struct WorkloadGenerator: Sequence, IteratorProtocol {
     }
 }
 
-/// A small, fast, seedable generator (SplitMix64): the same seed, the same numbers.
-struct SplitMix64: RandomNumberGenerator {
+/// A small, fast, seedable generator (SplitMix64): the same seed, the same numbers,
+/// in every process and on every machine (what the workload and the crash test need).
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    /// A generator starting from `seed`.
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -365,6 +368,6 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 
-    /// A number in `0..<n`.
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    /// A number in `0..<n` (`n` > 0).
+    public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
