@@ -6,18 +6,72 @@ public struct VerificationReport: Sendable {
     public var streams = 0
     /// Every problem found, in the order found; empty when the ledger holds together.
     public var problems: [String] = []
+    /// The first position whose stored integrity hash does not match its content
+    /// and its predecessor's hash: where the log was altered after it was written.
+    public var alteredAt: UInt64?
+    /// The integrity chain's hash at the head, recomputed from the stored events.
+    public var digest = LedgerDigest(position: 0, hash: EventRecord.chainStart)
+    /// The recomputed chain hash at the position asked for with `digestAt`.
+    public var digestAt: LedgerDigest?
 
     /// Whether every check passed.
     public var passed: Bool { problems.isEmpty }
 }
 
+/// A position and the integrity chain's SHA-256 there: a short value a network can
+/// publish, and check later (`essaim verify --expect POSITION:HASH`) to show that
+/// the first POSITION events were not changed since.
+public struct LedgerDigest: Sendable, Equatable, CustomStringConvertible {
+    /// The position the hash covers, from 1 (0: the empty log).
+    public var position: UInt64
+    /// SHA-256 chained over every stored event through `position`.
+    public var hash: [UInt8]
+
+    /// A digest from its parts.
+    public init(position: UInt64, hash: [UInt8]) {
+        self.position = position
+        self.hash = hash
+    }
+
+    /// Parses `POSITION:HEX` (64 hexadecimal digits).
+    public init?(_ text: String) {
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let position = UInt64(parts[0]), parts[1].utf8.count == 64 else { return nil }
+        var hash: [UInt8] = []
+        var digits = parts[1].utf8.makeIterator()
+        while let high = digits.next(), let low = digits.next() {
+            guard let h = Self.nibble(high), let l = Self.nibble(low) else { return nil }
+            hash.append(h << 4 | l)
+        }
+        self.init(position: position, hash: hash)
+    }
+
+    /// `POSITION:HEX`.
+    public var description: String {
+        let hex = Array("0123456789abcdef".utf8)
+        return "\(position):" + String(decoding: hash.flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 0xF)]] }, as: UTF8.self)
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
+
 extension Ledger {
-    /// Checks the whole ledger from one snapshot: every event decodes, positions are
+    /// Checks the whole ledger from one snapshot: every event decodes and carries
+    /// the integrity hash of its content and its predecessor's hash, positions are
     /// gapless from 1, ids and stream versions are consistent with the indexes, and
-    /// every projection's read model equals a fresh fold of the log.
-    public func verify() throws -> VerificationReport {
+    /// every projection's read model equals a fresh fold of the log. With
+    /// `digestAt`, also returns the chain's hash at that position.
+    public func verify(digestAt: UInt64? = nil) throws -> VerificationReport {
         try read { txn in
             var report = VerificationReport()
+            var chain = EventRecord.chainStart
             var expected: UInt64 = 1
             var nextVersion: [String: UInt64] = [:]
             let memory = projections.all.map { projection in
@@ -33,8 +87,17 @@ extension Ledger {
                 report.events += 1
                 let event: RecordedEvent
                 do {
-                    event = try RecordedEvent(stored: bytes, position: position)
+                    let view = try EventRecord.view(bytes, position: position)
+                    chain = EventRecord.chainHash(previous: chain, body: view.body)
+                    if report.alteredAt == nil, view.hash.map({ !$0.elementsEqual(chain) }) ?? true {
+                        report.alteredAt = position
+                        problem("event at position \(position) was altered after it was written: its integrity hash does not match")
+                    }
+                    if position == digestAt { report.digestAt = LedgerDigest(position: position, hash: chain) }
+                    report.digest = LedgerDigest(position: position, hash: chain)
+                    event = try RecordedEvent(view, position: position)
                 } catch {
+                    if report.alteredAt == nil { report.alteredAt = position }
                     problem("event at position \(position) does not decode: \(error)")
                     return true
                 }

@@ -38,7 +38,8 @@ extension RecordedEvent {
             try record.metadata.withUnsafeBytes { metadata in
                 try RecordedEvent(EventRecord.View(
                     typeCode: record.typeCode, dataSchema: record.dataSchema, id: record.id, occurredAt: record.occurredAt,
-                    recordedAt: record.recordedAt, stream: record.stream, version: record.version, data: data, metadata: metadata),
+                    recordedAt: record.recordedAt, stream: record.stream, version: record.version, data: data, metadata: metadata,
+                    body: UnsafeRawBufferPointer(start: nil, count: 0), hash: nil),
                     position: record.position)
             }
         }

@@ -1,3 +1,5 @@
+import Crypto
+
 /// One stored event, as the event store sees it: an envelope around opaque data.
 ///
 /// The store knows positions, streams, versions, ids and times; what the type code,
@@ -22,11 +24,35 @@ struct EventRecord: Equatable {
     /// Metadata as canonical JSON; empty when there is none.
     var metadata: [UInt8]
 
+    /// Bytes of the integrity hash that ends every layout-2 record.
+    static let hashLength = 32
+
+    /// The hash of the chain's start (before position 1): 32 zero bytes.
+    static let chainStart = [UInt8](repeating: 0, count: hashLength)
+
+    /// SHA-256 over the previous event's hash and this record's body: the link
+    /// of the integrity chain.
+    static func chainHash(previous: [UInt8], body: UnsafeRawBufferPointer) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: previous)
+        hasher.update(bufferPointer: body)
+        return Array(hasher.finalize())
+    }
+
+    /// The stored bytes, ``encode()`` followed by its chain hash, and that hash.
+    func sealed(after previous: [UInt8]) -> (bytes: [UInt8], hash: [UInt8]) {
+        var bytes = encode()
+        let hash = bytes.withUnsafeBytes { Self.chainHash(previous: previous, body: $0) }
+        bytes.append(contentsOf: hash)
+        return (bytes, hash)
+    }
+
     /// Layout 2, compact (integers are varints, see ``ByteWriter``):
     /// `u8 layout, u8 type, u8 data schema, 16B id, occurredAt, varint recordedAt
     /// in milliseconds, varint version, data with length, metadata with length`,
     /// where occurredAt is `u8 0, zigzag days` for a date alone, or `u8 1, zigzag
-    /// µs, text` for a date-time.
+    /// µs, text` for a date-time. This is the record's body; stored, it is
+    /// followed by its 32-byte chain hash (``sealed(after:)``).
     func encode() -> [UInt8] {
         var w = ByteWriter(capacity: 48 + data.count + metadata.count)
         w.u8(Self.layoutVersion)
@@ -61,11 +87,19 @@ struct EventRecord: Equatable {
         var version: UInt64
         var data: UnsafeRawBufferPointer
         var metadata: UnsafeRawBufferPointer
+        /// The bytes the chain hash covers (the whole record for layout 1).
+        var body: UnsafeRawBufferPointer
+        /// The stored chain hash; `nil` for layout 1, which had none.
+        var hash: UnsafeRawBufferPointer?
     }
 
     /// Reads a stored record in place (layout 2, or layout 1 of the first ledgers);
     /// throws `.corrupt` when the bytes are not a record this store can read.
-    static func view(_ bytes: UnsafeRawBufferPointer, position: UInt64) throws -> View {
+    static func view(_ stored: UnsafeRawBufferPointer, position: UInt64) throws -> View {
+        let sealed = stored.first == 2
+        guard !sealed || stored.count > hashLength else { throw LedgerError(.corrupt, "event at position \(position) is truncated") }
+        let bytes = sealed ? UnsafeRawBufferPointer(rebasing: stored.dropLast(hashLength)) : stored
+        let hash = sealed ? UnsafeRawBufferPointer(rebasing: stored.suffix(hashLength)) : nil
         var r = ByteReader(bytes)
         do {
             let layout = try r.u8()
@@ -87,7 +121,7 @@ struct EventRecord: Equatable {
                 let version = try r.varint()
                 view = View(typeCode: typeCode, dataSchema: schema, id: try id.orThrow(), occurredAt: occurredAt,
                             recordedAt: recorded, stream: "", version: version, data: try r.bytesWithLength(),
-                            metadata: try r.bytesWithLength())
+                            metadata: try r.bytesWithLength(), body: bytes, hash: hash)
             case 1:
                 // Layout 1: `u8 layout, u8 type, 16B id, i64 occurredAt µs, str occurredAt
                 // text, i64 recordedAt µs, str stream, u64 version, blob data (JSON), blob
@@ -103,7 +137,8 @@ struct EventRecord: Equatable {
                 let metadata = try r.bytesWithLength32()
                 view = View(typeCode: typeCode, dataSchema: 1, id: try id.orThrow(),
                             occurredAt: OccurredAt(dateTimeText: text.utf8.count == 10 ? nil : text, instant: occurred),
-                            recordedAt: recorded, stream: stream, version: version, data: data, metadata: metadata)
+                            recordedAt: recorded, stream: stream, version: version, data: data, metadata: metadata,
+                            body: bytes, hash: nil)
             default:
                 throw LedgerError(.corrupt, "event at position \(position) has unknown storage layout \(layout)")
             }

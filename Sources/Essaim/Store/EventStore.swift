@@ -63,10 +63,11 @@ struct EventStore {
         return EventStore(meta: meta, events: events, ids: ids, streams: try table("streams", sortedDuplicates: true))
     }
 
-    /// Format 1 → 2: rebuilds the stream index as sorted duplicates and the id
-    /// index with 6-byte positions from the log (streams are derived from each
-    /// event), and removes the `heads` table. The
-    /// events themselves are kept as stored; their layout-1 records stay readable.
+    /// Format 1 → 2: re-files every record in layout 2 and seals it into the
+    /// integrity chain (its data bytes unchanged: JSON, schema 1, upcast on read),
+    /// rebuilds the stream index as sorted duplicates and the id index with
+    /// 6-byte positions (streams are derived from each event), and removes the
+    /// `heads` table.
     private static func upgradeFromFormat1(_ txn: Transaction, meta: Database, events: Database, ids: Database) throws -> EventStore {
         for old in ["streams", "heads"] {
             if let table = try? txn.open(old, create: false) { try txn.drop(table, delete: true) }
@@ -74,12 +75,27 @@ struct EventStore {
         let store = EventStore(meta: meta, events: events, ids: ids,
                                streams: try txn.open("streams", create: true, sortedDuplicates: true))
         try txn.drop(ids)
-        try store.forEachRaw(from: 1, txn) { position, bytes in
-            let event = try RecordedEvent(stored: bytes, position: position)
-            let key = ByteWriter.key(position)
-            try txn.put(store.streams, streamKey(event.stream), key, append: true, duplicates: true)
-            try txn.put(ids, event.id.bytes, key.dropFirst(2))
-            return true
+        var previous = EventRecord.chainStart
+        var next: UInt64 = 1
+        let head = try store.head(txn)
+        // In runs, so that no cursor walks a table being rewritten under it.
+        while next <= head {
+            var run: [EventRecord] = []
+            try store.forEach(from: next, through: next + 9_999, txn) { record in
+                run.append(record)
+                return true
+            }
+            for var record in run {
+                let event = try RecordedEvent(record)
+                let key = ByteWriter.key(record.position)
+                record.recordedAt = Instant(microseconds: record.recordedAt.microseconds / 1_000 * 1_000)
+                let (bytes, hash) = record.sealed(after: previous)
+                previous = hash
+                try txn.put(events, key, bytes)
+                try txn.put(store.streams, streamKey(event.stream), key, append: true, duplicates: true)
+                try txn.put(ids, event.id.bytes, key.dropFirst(2))
+            }
+            next += 10_000
         }
         var w = ByteWriter()
         w.u32(formatVersion)
@@ -133,6 +149,16 @@ struct EventStore {
     /// The position of the event with `id`, or `nil`.
     func position(of id: EventID, _ txn: Transaction) throws -> UInt64? {
         try txn.withValue(ids, id.bytes) { $0.flatMap(Self.position(ofIDValue:)) }
+    }
+
+    /// The stored chain hash of the event at `position`.
+    func chainHash(at position: UInt64, _ txn: Transaction) throws -> [UInt8] {
+        try txn.withValue(events, ByteWriter.key(position)) { bytes in
+            guard let bytes, let hash = try EventRecord.view(bytes, position: position).hash else {
+                throw LedgerError(.corrupt, "event at position \(position) has no integrity hash")
+            }
+            return Array(hash)
+        }
     }
 
     /// The record at `position`, or `nil`.
@@ -219,6 +245,8 @@ struct EventStore {
         let txn: Transaction
         let recordedAt: Instant
         private(set) var nextPosition: UInt64
+        /// The chain hash of the last event stored.
+        private var previousHash: [UInt8]
 
         init(store: EventStore, txn: Transaction) throws {
             precondition(txn.isWrite, "appending needs the write transaction")
@@ -226,7 +254,9 @@ struct EventStore {
             self.txn = txn
             // Stored in milliseconds: the value every later reader sees.
             self.recordedAt = Instant(microseconds: Instant.now().microseconds / 1_000 * 1_000)
-            self.nextPosition = try store.head(txn) + 1
+            let head = try store.head(txn)
+            self.nextPosition = head + 1
+            self.previousHash = try head == 0 ? EventRecord.chainStart : store.chainHash(at: head, txn)
         }
 
         /// The stored record with `id`, or `nil` when the id is new (the caller
@@ -249,7 +279,9 @@ struct EventStore {
             stored.version = current.map { $0 + 1 } ?? 0
             stored.recordedAt = recordedAt
             let positionKey = ByteWriter.key(stored.position)
-            try txn.put(store.events, positionKey, stored.encode(), append: true)
+            let (bytes, hash) = stored.sealed(after: previousHash)
+            try txn.put(store.events, positionKey, bytes, append: true)
+            previousHash = hash
             try txn.put(store.ids, record.id.bytes, positionKey.dropFirst(2))
             try txn.put(store.streams, streamKey(record.stream), positionKey, append: true, duplicates: true)
             nextPosition += 1

@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+@testable import Essaim
+
+/// The integrity chain: each stored event ends with SHA-256(previous hash ||
+/// its bytes); `verify` recomputes it and names the first altered position, and a
+/// published digest shows later whether the history up to it was rewritten.
+@Suite struct IntegrityTests {
+    /// Changes the stored record at `position` through the LMDB API, behind the ledger's back.
+    static func tamper(_ ledger: Ledger, at position: UInt64, _ change: (inout [UInt8]) -> Void) throws {
+        try ledger.write { txn in
+            let key = ByteWriter.key(position)
+            var bytes = try #require(try txn.get(ledger.store.events, key))
+            change(&bytes)
+            try txn.put(ledger.store.events, key, bytes)
+        }
+    }
+
+    @Test("one byte changed anywhere in a stored event: verify fails at exactly that position",
+          arguments: [("a byte of the data", -40), ("the hash itself", -1), ("the type code", 1), ("the event id", 5)])
+    func alteredByte(_ place: (String, Int)) throws {
+        let t = try TemporaryLedger()
+        try t.ledger.importFiles(fixtureFiles)
+        #expect(try t.ledger.verify().passed)
+        try Self.tamper(t.ledger, at: 200) { bytes in
+            let index = place.1 < 0 ? bytes.count + place.1 : place.1
+            bytes[index] ^= 0x01
+        }
+        let report = try t.ledger.verify()
+        #expect(!report.passed, "\(place.0)")
+        #expect(report.alteredAt == 200, "\(place.0): \(report.problems.prefix(2))")
+        #expect(report.problems.first?.contains("position 200") == true, "\(place.0): \(report.problems.prefix(2))")
+    }
+
+    @Test("digests: a prefix's digest stays while the log grows; rewriting history (chain recomputed) still breaks it")
+    func digests() throws {
+        let t = try TemporaryLedger()
+        try t.ledger.importFiles(fixtureFiles)
+        let published = try t.ledger.verify().digest
+        #expect(published.position == 378 && published.hash.count == 32)
+        #expect(LedgerDigest(published.description) == published)
+
+        try t.ledger.append(NewEvent(occurredAt: OccurredAt("2024-01-01")!, event: .territoryDefined(
+            TerritoryDefined(code: "34999", name: "Nouvelle commune", level: .commune, parent: "FR-34"))))
+        let later = try t.ledger.verify(digestAt: 378)
+        #expect(later.passed && later.digestAt == published && later.digest != published)
+
+        // Someone edits event 300 and recomputes every hash after it: each link holds...
+        try t.ledger.write { txn in
+            var previous = try t.ledger.store.chainHash(at: 299, txn)
+            for position in UInt64(300)...379 {
+                var record = try #require(try t.ledger.store.record(at: position, txn))
+                if position == 300 { record.occurredAt = OccurredAt("2001-01-01")! }
+                let (bytes, hash) = record.sealed(after: previous)
+                previous = hash
+                try txn.put(t.ledger.store.events, ByteWriter.key(position), bytes)
+            }
+        }
+        let rewritten = try t.ledger.verify(digestAt: 378)
+        #expect(rewritten.alteredAt == nil)
+        // ... but the published digest no longer matches.
+        #expect(rewritten.digestAt != published)
+    }
+
+    @Test("essaim verify --digest and --expect")
+    func command() throws {
+        let (directory, ledger) = try CommandLineTests.initialised()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(try CommandLineTests.run(["--ledger", ledger, "import"] + fixtureFiles).status == 0)
+        let digest = try CommandLineTests.run(["--ledger", ledger, "verify", "--digest"])
+        #expect(digest.status == 0)
+        let published = digest.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(published.hasPrefix("378:") && published.count == 4 + 64)
+        #expect(try CommandLineTests.run(["--ledger", ledger, "append", "--type", "TerritoryDefined",
+                                         "--data", #"{"code":"34999","name":"x","level":"commune","parent":"FR-34"}"#]).status == 0)
+        #expect(try CommandLineTests.run(["--ledger", ledger, "verify", "--expect", published]).status == 0)
+        let wrong = String(published.dropLast()) + (published.hasSuffix("0") ? "1" : "0")
+        let refused = try CommandLineTests.run(["--ledger", ledger, "verify", "--expect", wrong])
+        #expect(refused.status == 1 && refused.stderr.contains("differ from the digest"))
+        #expect(try CommandLineTests.run(["--ledger", ledger, "verify", "--expect", "12:abc"]).status == 2)
+        let beyond = try CommandLineTests.run(["--ledger", ledger, "verify", "--expect", "5000:" + String(repeating: "0", count: 64)])
+        #expect(beyond.status == 1)
+    }
+}
