@@ -67,7 +67,7 @@ import Testing
         for key in ["import_events_per_s", "replay_events_per_s", "raw_put_events_per_s", "raw_scan_events_per_s",
                     "append_p50_ms", "query_roster_p50_ms", "query_growth_p50_ms", "query_territory_p50_ms",
                     "query_expansion_p50_ms", "cli_query_p50_ms", "import_peak_rss_mib", "replay_peak_rss_mib",
-                    "disk_bytes_per_event"] {
+                    "disk_bytes_per_event", "map_growth_events_per_s"] {
             guard let value = json[key] as? Double else { Issue.record("missing \(key)"); continue }
             #expect(value > 0, "\(key)")
         }
