@@ -26,15 +26,17 @@ extension Ledger {
         try read { txn in try store.head(txn) }
     }
 
-    /// The event at `position`, or `nil` when there is none.
+    /// The event at `position`, or `nil` when there is none. Personal data is
+    /// decrypted; an erased one reads as ``Leader/erased``.
     public func event(at position: UInt64) throws -> RecordedEvent? {
-        try read { txn in try store.record(at: position, txn).map(RecordedEvent.init) }
+        try read { txn in try store.record(at: position, txn).map { try RecordedEvent($0, personal: .open(personalKeys.keys(txn))) } }
     }
 
     /// The event with `id`, or `nil`.
     public func event(id: EventID) throws -> RecordedEvent? {
         try read { txn in
-            try store.position(of: id, txn).flatMap { try store.record(at: $0, txn) }.map(RecordedEvent.init)
+            try store.position(of: id, txn).flatMap { try store.record(at: $0, txn) }
+                .map { try RecordedEvent($0, personal: .open(personalKeys.keys(txn))) }
         }
     }
 
@@ -43,7 +45,8 @@ extension Ledger {
     public func forEachEvent(from start: UInt64 = 1, through end: UInt64 = .max,
                              _ body: (RecordedEvent) throws -> Bool) throws {
         try read { txn in
-            try store.forEach(from: start, through: end, txn) { record in try body(try RecordedEvent(record)) }
+            let keys = personalKeys.keys(txn)
+            try store.forEach(from: start, through: end, txn) { record in try body(try RecordedEvent(record, personal: .open(keys))) }
         }
     }
 
@@ -61,7 +64,7 @@ extension Ledger {
                 guard let record = try store.record(at: position, txn) else {
                     throw LedgerError(.corrupt, "stream \(stream) points to missing position \(position)")
                 }
-                return try RecordedEvent(record)
+                return try RecordedEvent(record, personal: .open(personalKeys.keys(txn)))
             }
         }
     }

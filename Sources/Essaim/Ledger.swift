@@ -39,6 +39,9 @@ public struct AppendReport: Sendable, Equatable {
     public var appended = 0
     /// Events skipped because the same id was already stored with the same content.
     public var duplicates = 0
+    /// Of those, events whose stored personal data was erased since: skipped, so
+    /// that an export taken before an erasure does not bring the person back.
+    public var erasedDuplicates = 0
     /// Position of the first event stored, when any was.
     public var firstPosition: UInt64?
     /// Position of the last event stored, when any was.
@@ -46,6 +49,14 @@ public struct AppendReport: Sendable, Equatable {
 
     /// An empty report.
     public init() {}
+}
+
+/// What ``Ledger/forget(application:reason:)`` did.
+public enum ErasureOutcome: Sendable, Equatable {
+    /// The key was destroyed and the erasure recorded at this position.
+    case erased(position: UInt64)
+    /// It was erased before; nothing changed.
+    case alreadyErased
 }
 
 /// Progress of a long import, reported every few thousand lines.
@@ -70,15 +81,17 @@ public final class Ledger: Sendable {
     let store: EventStore
     let catalogueTable: Database
     let projections: ProjectionSet
+    let personalKeys: PersonalKeyStore
     let logger: Logger
 
     private init(path: String, environment: Environment, store: EventStore, catalogue: Database,
-                 projections: ProjectionSet, logger: Logger) {
+                 projections: ProjectionSet, personalKeys: PersonalKeyStore, logger: Logger) {
         self.path = path
         self.environment = environment
         self.store = store
         self.catalogueTable = catalogue
         self.projections = projections
+        self.personalKeys = personalKeys
         self.logger = logger
     }
 
@@ -140,8 +153,10 @@ public final class Ledger: Sendable {
             if all.count > Int(options.maxDatabases) - 8 {
                 throw LedgerError(.unavailable, "at most \(options.maxDatabases - 8) projections fit in a ledger")
             }
-            let open = { (txn: Transaction) throws -> (EventStore, Database, ProjectionSet) in
-                let store = try EventStore.open(in: txn, create: create)
+            let open = { (txn: Transaction) throws -> (EventStore, Database, ProjectionSet, PersonalKeyStore) in
+                let personalKeys = try PersonalKeyStore(directory: path, writable: !options.readOnly, txn)
+                let store = try EventStore.open(in: txn, create: create) { try $0.resealed(keys: personalKeys.keys(txn)) }
+                try personalKeys.sync()
                 let catalogue = try txn.open("catalogue", create: create)
                 if store.upgraded {
                     // The catalogue's encoding changed with format 2: admit the log again.
@@ -166,12 +181,12 @@ public final class Ledger: Sendable {
                     }
                     try projections.rebuild(stale, store: store, fromScratch: false, txn)
                 }
-                return (store, catalogue, projections)
+                return (store, catalogue, projections, personalKeys)
             }
-            let (store, catalogue, projections) = try options.readOnly ? environment.read(open) : environment.write(open)
+            let (store, catalogue, projections, personalKeys) = try options.readOnly ? environment.read(open) : environment.write(open)
             configuration.logger.debug("opened ledger", metadata: ["path": "\(path)", "readOnly": "\(options.readOnly)"])
             return Ledger(path: path, environment: environment, store: store, catalogue: catalogue,
-                          projections: projections, logger: configuration.logger)
+                          projections: projections, personalKeys: personalKeys, logger: configuration.logger)
         } catch let error as LMDBError {
             throw translate(error, opening: path)
         }
@@ -280,6 +295,20 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// Erases the personal data of an application (its leader's name and email):
+    /// destroys its key, then appends a `PersonalDataErased` event. Everything else
+    /// about the application stays. Erasing again changes nothing.
+    public func forget(application: String, reason: String? = nil) throws -> ErasureOutcome {
+        try write { txn in
+            if try personalKeys.isErased(application, txn) { return .alreadyErased }
+            var batch = try AppendBatch(ledger: self, txn: txn)
+            let erasure = NewEvent(occurredAt: OccurredAt(Instant.now().utcDate),
+                                   event: .personalDataErased(PersonalDataErased(application: application, reason: reason)))
+            try batch.add(erasure, line: nil, source: nil)
+            return .erased(position: try batch.finish().lastPosition ?? 0)
+        }
+    }
+
     /// Imports JSON Lines held in memory; see ``importFiles(_:progress:)``.
     @discardableResult
     public func importJSONLines(_ text: String) throws -> AppendReport {
@@ -299,6 +328,7 @@ struct AppendBatch {
     private let catalogue: Catalogue
     private let projections: ProjectionSet
     private let folders: [any EventFolder]
+    private let keys: PersonalKeys
     private(set) var report = AppendReport()
 
     init(ledger: Ledger, txn: Transaction) throws {
@@ -306,12 +336,14 @@ struct AppendBatch {
         catalogue = Catalogue(table: ledger.catalogueTable, txn: txn)
         projections = ledger.projections
         folders = projections.folders(txn)
+        keys = ledger.personalKeys.keys(txn)
     }
 
-    /// Writes the read models and moves the projections' checkpoints to the new
-    /// head; call before commit.
+    /// Writes the read models, makes new keys durable and moves the projections'
+    /// checkpoints to the new head; call before commit.
     func finish() throws -> AppendReport {
         for folder in folders { try folder.finish() }
+        try keys.store.sync()
         if let last = report.lastPosition { try projections.checkpoint(last, appender.txn) }
         return report
     }
@@ -321,20 +353,28 @@ struct AppendBatch {
     }
 
     mutating func add(_ event: NewEvent, line: Int?, source: String?) throws {
-        let record = EventRecord(event)
+        var event = event
+        let id = event.id ?? EventID.random()
+        event.id = id
         do {
-            if let stored = try appender.stored(withID: record.id) {
-                guard try stored.hasSameContent(as: record) else {
+            if let stored = try appender.stored(withID: id) {
+                switch try event.compare(with: stored, keys: keys) {
+                case .same: break
+                case .sameButErased: report.erasedDuplicates += 1
+                case .different:
                     throw EventRefusal(.idConflict, "id already stored at position \(stored.position) with different content")
                 }
                 report.duplicates += 1
                 return
             }
             try catalogue.admit(event.event, occurredAt: event.occurredAt)
-            let stored = try appender.append(record, expected: event.expectedVersion)
-            // The read models change in the same transaction as the log.
+            if case let .personalDataErased(e) = event.event { try keys.store.erase(e.application, appender.txn) }
+            // Sealing may create the application's key: only for an event that is stored.
+            let stored = try appender.append(try EventRecord(event, keys: keys), expected: event.expectedVersion)
+            // The read models change in the same transaction as the log; they never see personal data.
             let recorded = RecordedEvent(position: stored.position, version: stored.version, recordedAt: stored.recordedAt,
-                                         id: stored.id, occurredAt: stored.occurredAt, event: event.event, metadata: event.metadata)
+                                         id: stored.id, occurredAt: stored.occurredAt, event: event.event.withoutPersonalData,
+                                         metadata: event.metadata)
             for folder in folders { try folder.apply(recorded) }
             report.appended += 1
             report.firstPosition = report.firstPosition ?? stored.position
@@ -343,7 +383,7 @@ struct AppendBatch {
             refusal.line = line
             refusal.source = source
             refusal.eventType = event.event.type.rawValue
-            refusal.eventID = record.id.description
+            refusal.eventID = id.description
             throw refusal
         }
     }

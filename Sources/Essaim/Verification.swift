@@ -13,6 +13,8 @@ public struct VerificationReport: Sendable {
     public var digest = LedgerDigest(position: 0, hash: EventRecord.chainStart)
     /// The recomputed chain hash at the position asked for with `digestAt`.
     public var digestAt: LedgerDigest?
+    /// Applications whose personal data was erased (`essaim forget`).
+    public var erasedApplications = 0
 
     /// Whether every check passed.
     public var passed: Bool { problems.isEmpty }
@@ -116,6 +118,7 @@ extension Ledger {
                 return true
             }
             report.streams = nextVersion.count
+            report.erasedApplications = try personalKeys.erasedCount(txn)
             var indexed = 0
             try store.forEachStream(txn) { stream, count in
                 indexed += 1

@@ -22,7 +22,7 @@ struct EssaimCommand: ParsableCommand {
               essaim --ledger club.ledger import Fixtures/territories-fr.jsonl Fixtures/seeds.jsonl
               essaim --ledger club.ledger stats
             """,
-        subcommands: [Init.self, Import.self, Append.self, Export.self, Log.self, Query.self, Replay.self, Verify.self, Stats.self, Generate.self, Demo.self]
+        subcommands: [Init.self, Import.self, Append.self, Export.self, Log.self, Query.self, Replay.self, Verify.self, Stats.self, Forget.self, Generate.self, Demo.self]
     )
 
     @OptionGroup var ledger: LedgerOptions

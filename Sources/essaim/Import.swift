@@ -57,6 +57,9 @@ extension EssaimCommand {
             }
             let seconds = Clock.now() - started
             var summary = "imported \(report.appended) events, \(report.duplicates) duplicates"
+            if report.erasedDuplicates > 0 {
+                summary += " (\(report.erasedDuplicates) of them with personal data erased since: not restored)"
+            }
             if let first = report.firstPosition, let last = report.lastPosition {
                 summary += " (positions \(first)–\(last))"
             }

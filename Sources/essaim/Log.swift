@@ -88,6 +88,7 @@ extension DomainEvent {
             return "\(e.application): \(parts.joined(separator: ", "))"
         case let .siteOpened(e): return "\(e.name) opened by \(e.network) in \(e.territory)"
         case let .sitePlanned(e): return "\(e.name) planned by \(e.network) in \(e.territory)"
+        case let .personalDataErased(e): return "personal data of \(e.application) erased\(e.reason.map { ": \($0)" } ?? "")"
         }
     }
 }

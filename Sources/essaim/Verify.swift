@@ -56,7 +56,8 @@ extension EssaimCommand {
             if digest {
                 Output.line(report.digest.description)
             } else {
-                Output.line("ok: \(report.events) events, \(report.streams) streams, integrity chain intact, positions gapless, read models equal a fresh fold")
+                let erased = report.erasedApplications == 0 ? "" : ", \(report.erasedApplications) application(s) with personal data erased"
+                Output.line("ok: \(report.events) events, \(report.streams) streams, integrity chain intact, positions gapless, read models equal a fresh fold\(erased)")
             }
         }
     }

@@ -154,7 +154,7 @@ import Testing
         #expect(json.stdout.contains(#""events":10"#))
     }
 
-    @Test("every subcommand's --help has an example", arguments: ["init", "import", "append", "export", "log", "stats", "generate"])
+    @Test("every subcommand's --help has an example", arguments: ["init", "import", "append", "export", "log", "stats", "generate", "forget"])
     func help(_ subcommand: String) throws {
         let result = try Self.run([subcommand, "--help"])
         #expect(result.status == 0)

@@ -77,6 +77,9 @@ extension DomainEvent {
             event = .siteOpened(try Self.readSite(&r))
         case .sitePlanned:
             event = .sitePlanned(try Self.readSite(&r))
+        case .personalDataErased:
+            event = .personalDataErased(PersonalDataErased(application: try r.identifier("application"),
+                                                           reason: try r.optionalString("reason")))
         }
         try r.finish()
         return event
@@ -151,6 +154,8 @@ extension DomainEvent {
         case let .siteOpened(e), let .sitePlanned(e):
             return .members([("site", .string(e.site)), ("name", .string(e.name)), ("network", .string(e.network)),
                              ("territory", .string(e.territory)), ("program", e.program.map(JSONValue.string))])
+        case let .personalDataErased(e):
+            return .members([("application", .string(e.application)), ("reason", e.reason.map(JSONValue.string))])
         }
     }
 }

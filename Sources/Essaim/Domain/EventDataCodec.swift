@@ -28,31 +28,65 @@ extension ProgramKind: StoredEnumeration { static let storageOrder = allCases }
 extension SessionKind: StoredEnumeration { static let storageOrder = allCases }
 extension SessionMode: StoredEnumeration { static let storageOrder = allCases }
 
+/// What decoding does with personal data (an application's leader).
+enum PersonalAccess {
+    /// Left out: the event comes back without it (folds, rules, checks).
+    case withheld
+    /// Decrypted with the key store; an erased leader reads as ``Leader/erased``.
+    case open(PersonalKeys)
+}
+
 enum EventDataCodec {
-    /// The schema new events of `type` are written in.
-    static func currentSchema(for type: EventType) -> UInt8 { 2 }
+    /// The schema new events of `type` are written in. `ApplicationSubmitted`
+    /// is at 3: schema 2 with the leader sealed (AES-GCM, the application's key).
+    static func currentSchema(for type: EventType) -> UInt8 { type == .applicationSubmitted ? 3 : 2 }
 
     /// The oldest schema still readable (and upcast) for any type.
     static let oldestSchema: UInt8 = 1
 
-    /// The stored form of an event's data, in its type's current schema.
+    /// The plain canonical form of an event's data (schema 2, personal data in the
+    /// clear): what two events are compared on, never what is stored.
     static func encode(_ event: DomainEvent) -> [UInt8] {
         var w = ByteWriter(capacity: 96)
-        encode(event, into: &w)
+        try! encode(event, into: &w, sealLeader: nil)
+        return w.bytes
+    }
+
+    /// The stored form of an event's data, in its type's current schema, personal
+    /// data sealed with `keys`.
+    static func stored(_ event: DomainEvent, keys: PersonalKeys) throws -> [UInt8] {
+        var w = ByteWriter(capacity: 96)
+        guard case let .applicationSubmitted(e) = event else {
+            try encode(event, into: &w, sealLeader: nil)
+            return w.bytes
+        }
+        try encode(event, into: &w) { leader in try keys.seal(leaderBytes(leader), for: e.application) }
+        return w.bytes
+    }
+
+    private static func leaderBytes(_ leader: Leader) -> [UInt8] {
+        var w = ByteWriter(capacity: 48)
+        w.presence(leader.email != nil)
+        w.text(leader.name)
+        if let v = leader.email { w.text(v) }
         return w.bytes
     }
 
     /// Decodes data stored under `schema`, upcasting older schemas to today's event.
-    static func decode(type: EventType, schema: UInt8, _ bytes: UnsafeRawBufferPointer) throws -> DomainEvent {
+    static func decode(type: EventType, schema: UInt8, _ bytes: UnsafeRawBufferPointer,
+                       personal: PersonalAccess = .withheld) throws -> DomainEvent {
         switch schema {
-        case 2:
+        case 2, 3:
             var r = ByteReader(bytes)
-            let event = try decodeV2(type, &r)
+            var event = try decodeV2(type, &r, sealed: schema == 3, personal: personal)
             guard r.isAtEnd else { throw ByteReader.Truncated() }
+            if schema == 2, case .withheld = personal { event = event.withoutPersonalData }
             return event
         case 1:
             // Upcaster: canonical JSON, read by the same strict reader as import.
-            return try DomainEvent.decode(type: type, data: try JSONParser.parse(bytes))
+            let event = try DomainEvent.decode(type: type, data: try JSONParser.parse(bytes))
+            if case .withheld = personal { return event.withoutPersonalData }
+            return event
         default:
             throw LedgerError(.newerFormat, "\(type.rawValue) data schema \(schema) is newer than this Essaim understands")
         }
@@ -60,7 +94,7 @@ enum EventDataCodec {
 
     // MARK: Schema 2
 
-    private static func encode(_ event: DomainEvent, into w: inout ByteWriter) {
+    private static func encode(_ event: DomainEvent, into w: inout ByteWriter, sealLeader: ((Leader) throws -> [UInt8])?) throws {
         switch event {
         case let .territoryDefined(e):
             w.presence(e.parent != nil)
@@ -97,9 +131,7 @@ enum EventDataCodec {
             if let v = c.territory { w.text(v) }
             if let v = c.foundedOn { w.zigzag(v.daysSinceEpoch) }
             if let leader = e.leader {
-                w.presence(leader.email != nil)
-                w.text(leader.name)
-                if let v = leader.email { w.text(v) }
+                if let sealLeader { w.bytesWithLength(try sealLeader(leader)) } else { w.raw(leaderBytes(leader)) }
             }
             if let v = e.baseline { w.figures(v) }
             if let v = e.segments { w.texts(v) }
@@ -125,10 +157,14 @@ enum EventDataCodec {
             w.presence(e.program != nil)
             w.text(e.site); w.text(e.name); w.text(e.network); w.text(e.territory)
             if let v = e.program { w.text(v) }
+        case let .personalDataErased(e):
+            w.presence(e.reason != nil)
+            w.text(e.application)
+            if let v = e.reason { w.text(v) }
         }
     }
 
-    private static func decodeV2(_ type: EventType, _ r: inout ByteReader) throws -> DomainEvent {
+    private static func decodeV2(_ type: EventType, _ r: inout ByteReader, sealed: Bool, personal: PersonalAccess) throws -> DomainEvent {
         switch type {
         case .territoryDefined:
             let present = try r.varint()
@@ -172,8 +208,21 @@ enum EventDataCodec {
             if companyPresent & 4 != 0 { company.foundedOn = CivilDate(daysSinceEpoch: try r.zigzag()) }
             var e = ApplicationSubmitted(application: application, cohort: cohort, company: company)
             if present & 1 != 0 {
-                let leaderPresent = try r.varint()
-                e.leader = Leader(name: try r.text(), email: leaderPresent & 1 != 0 ? try r.text() : nil)
+                if sealed {
+                    let box = try r.bytesWithLength()
+                    if case let .open(keys) = personal {
+                        if let plain = try keys.open(box, for: application) {
+                            e.leader = try plain.withUnsafeBytes { bytes in
+                                var l = ByteReader(bytes)
+                                return try readLeader(&l)
+                            }
+                        } else {
+                            e.leader = .erased
+                        }
+                    }
+                } else {
+                    e.leader = try readLeader(&r)
+                }
             }
             if present & 2 != 0 { e.baseline = try r.figures() }
             if present & 4 != 0 { e.segments = try r.texts() }
@@ -205,7 +254,15 @@ enum EventDataCodec {
             let site = Site(site: try r.text(), name: try r.text(), network: try r.text(), territory: try r.text(),
                             program: present & 1 != 0 ? try r.text() : nil)
             return type == .siteOpened ? .siteOpened(site) : .sitePlanned(site)
+        case .personalDataErased:
+            let present = try r.varint()
+            return .personalDataErased(PersonalDataErased(application: try r.text(), reason: present & 1 != 0 ? try r.text() : nil))
         }
+    }
+
+    private static func readLeader(_ r: inout ByteReader) throws -> Leader {
+        let present = try r.varint()
+        return Leader(name: try r.text(), email: present & 1 != 0 ? try r.text() : nil)
     }
 }
 

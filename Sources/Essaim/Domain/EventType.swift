@@ -14,6 +14,7 @@ public enum EventType: String, CaseIterable, Sendable {
     case outcomeRecorded = "OutcomeRecorded"
     case siteOpened = "SiteOpened"
     case sitePlanned = "SitePlanned"
+    case personalDataErased = "PersonalDataErased"
 
     /// The storage code; never reuse or renumber one.
     var code: UInt8 {
@@ -32,6 +33,7 @@ public enum EventType: String, CaseIterable, Sendable {
         case .outcomeRecorded: 12
         case .siteOpened: 13
         case .sitePlanned: 14
+        case .personalDataErased: 15
         }
     }
 
@@ -61,6 +63,7 @@ extension DomainEvent {
         case .outcomeRecorded: .outcomeRecorded
         case .siteOpened: .siteOpened
         case .sitePlanned: .sitePlanned
+        case .personalDataErased: .personalDataErased
         }
     }
 
@@ -82,6 +85,7 @@ extension DomainEvent {
         case let .candidateRejected(e), let .participantWithdrew(e): "application-\(e.application)"
         case let .outcomeRecorded(e): "application-\(e.application)"
         case let .siteOpened(e), let .sitePlanned(e): "site-\(e.site)"
+        case let .personalDataErased(e): "application-\(e.application)"
         }
     }
 }

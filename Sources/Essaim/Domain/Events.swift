@@ -92,6 +92,13 @@ public struct Leader: Sendable, Equatable {
         self.name = name
         self.email = email
     }
+
+    /// How a leader whose personal data was erased reads back (`essaim forget`):
+    /// the name `[erased]` and no email. Stable: tools may test for it.
+    public static let erased = Leader(name: "[erased]")
+
+    /// Whether this is ``erased``.
+    public var isErased: Bool { self == Leader.erased }
 }
 
 /// `TerritoryDefined`: reference data, one node of the territory tree.
@@ -330,6 +337,20 @@ public struct Site: Sendable, Equatable {
 }
 
 /// One event of the catalogue (`events.md`), with its typed data.
+/// The personal data of an application was erased (its key destroyed).
+public struct PersonalDataErased: Sendable, Equatable {
+    /// Application identifier.
+    public var application: String
+    /// Why, for the record (e.g. `request of the person, art. 17 GDPR`).
+    public var reason: String?
+
+    /// An erasure.
+    public init(application: String, reason: String? = nil) {
+        self.application = application
+        self.reason = reason
+    }
+}
+
 public enum DomainEvent: Sendable, Equatable {
     case territoryDefined(TerritoryDefined)
     case networkRegistered(NetworkRegistered)
@@ -345,4 +366,13 @@ public enum DomainEvent: Sendable, Equatable {
     case outcomeRecorded(OutcomeRecorded)
     case siteOpened(Site)
     case sitePlanned(Site)
+    case personalDataErased(PersonalDataErased)
+
+    /// The event as projections and rules see it: without personal data (an
+    /// application's leader), so that no read model can hold any.
+    var withoutPersonalData: DomainEvent {
+        guard case var .applicationSubmitted(e) = self, e.leader != nil else { return self }
+        e.leader = nil
+        return .applicationSubmitted(e)
+    }
 }

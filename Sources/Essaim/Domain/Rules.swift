@@ -92,6 +92,9 @@ extension Catalogue {
         case let .sitePlanned(e):
             try requireSiteReferences(e)
             if try site(e.site) == nil { try put(site: e.site, .planned) }
+
+        case let .personalDataErased(e):
+            _ = try requireApplication(e.application)
         }
     }
 

@@ -199,6 +199,9 @@ final class ReadModelFold: EventFolder {
             try timeline(recorded, [TimelineRecord(
                 on: day, kind: opened ? "site-opened" : "site-planned", program: e.program, network: e.network,
                 territory: e.territory, site: e.site, position: recorded.position)])
+        case .personalDataErased:
+            // Read models hold no personal data: nothing to change.
+            break
         }
         applied += 1
         if applied % 4096 == 0 && cached > Self.cacheBound {

@@ -30,7 +30,7 @@ struct EventStore {
     /// `.newerFormat` when the record names a format newer than ``formatVersion``.
     /// A format-1 ledger is upgraded when `txn` is a write transaction, else
     /// refused with `.staleReadModels` (any writing command upgrades it).
-    static func open(in txn: Transaction, create: Bool) throws -> EventStore {
+    static func open(in txn: Transaction, create: Bool, reseal: (EventRecord) throws -> EventRecord = { $0 }) throws -> EventStore {
         func table(_ name: String, sortedDuplicates: Bool = false) throws -> Database {
             let result = Result { () throws(LMDBError) -> Database in
                 try txn.open(name, create: create, sortedDuplicates: sortedDuplicates)
@@ -58,17 +58,19 @@ struct EventStore {
             guard txn.isWrite else {
                 throw LedgerError(.staleReadModels, "the ledger was written by an earlier Essaim (format 1); run `essaim replay` once to upgrade it")
             }
-            return try upgradeFromFormat1(txn, meta: meta, events: events, ids: ids)
+            return try upgradeFromFormat1(txn, meta: meta, events: events, ids: ids, reseal: reseal)
         }
         return EventStore(meta: meta, events: events, ids: ids, streams: try table("streams", sortedDuplicates: true))
     }
 
     /// Format 1 → 2: re-files every record in layout 2 and seals it into the
-    /// integrity chain (its data bytes unchanged: JSON, schema 1, upcast on read),
+    /// integrity chain (its data bytes unchanged: JSON, schema 1, upcast on read;
+    /// except personal data, which `reseal` encrypts),
     /// rebuilds the stream index as sorted duplicates and the id index with
     /// 6-byte positions (streams are derived from each event), and removes the
     /// `heads` table.
-    private static func upgradeFromFormat1(_ txn: Transaction, meta: Database, events: Database, ids: Database) throws -> EventStore {
+    private static func upgradeFromFormat1(_ txn: Transaction, meta: Database, events: Database, ids: Database,
+                                           reseal: (EventRecord) throws -> EventRecord) throws -> EventStore {
         for old in ["streams", "heads"] {
             if let table = try? txn.open(old, create: false) { try txn.drop(table, delete: true) }
         }
@@ -85,7 +87,8 @@ struct EventStore {
                 run.append(record)
                 return true
             }
-            for var record in run {
+            for stored in run {
+                var record = try reseal(stored)
                 let event = try RecordedEvent(record)
                 let key = ByteWriter.key(record.position)
                 record.recordedAt = Instant(microseconds: record.recordedAt.microseconds / 1_000 * 1_000)

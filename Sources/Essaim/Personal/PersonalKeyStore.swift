@@ -1,0 +1,172 @@
+import Crypto
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The keys that encrypt personal data, one per application, apart from the log.
+///
+/// Keys live in `keys.db` in the ledger directory: fixed 32-byte slots, written
+/// in place. The `personal-keys` table of the ledger maps an application to its
+/// slot and says whether it was erased. Erasing overwrites the slot with zeros
+/// and syncs it before the erasure commits: no copy of the key is left in the
+/// ledger's files (LMDB never holds key bytes, so its freed pages cannot either).
+final class PersonalKeyStore: @unchecked Sendable {
+    static let keyLength = 32
+    private static let erasedState: UInt8 = 2
+    private static let liveState: UInt8 = 1
+
+    let path: String
+    let index: Database
+    private let fd: Int32
+    /// Set when a key was written or erased since the last ``sync()``.
+    private var unsynced = false
+    private let lock = ReadWriteLock()
+
+    /// Opens (with `writable`, creates) the key file and the index table.
+    init(directory: String, writable: Bool, _ txn: Transaction) throws {
+        path = directory + "/keys.db"
+        let flags = writable ? O_RDWR | O_CREAT | O_CLOEXEC : O_RDONLY | O_CLOEXEC
+        fd = open(path, flags, 0o600)
+        if fd < 0 && (writable || errno != ENOENT) {
+            throw LedgerError(.unavailable, "cannot open the key store \(path): \(String(cString: strerror(errno)))")
+        }
+        let opened = Result { () throws(LMDBError) -> Database in try txn.open("personal-keys", create: writable) }
+        switch opened {
+        case let .success(table): index = table
+        // A read-only open of a ledger that never held personal data.
+        case let .failure(error) where error.code == .notFound: index = Database(dbi: 0, name: "personal-keys")
+        case let .failure(error): throw error
+        }
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
+
+    private var hasIndex: Bool { index.dbi != 0 }
+
+    private func entry(_ application: String, _ txn: Transaction) throws -> (state: UInt8, slot: UInt32)? {
+        guard hasIndex else { return nil }
+        return try txn.withValue(index, Array(application.utf8)) { bytes in
+            guard let bytes, bytes.count == 5 else { return nil }
+            return (bytes[0], UInt32(bytes[1]) << 24 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 8 | UInt32(bytes[4]))
+        }
+    }
+
+    private func setEntry(_ application: String, state: UInt8, slot: UInt32, _ txn: Transaction) throws {
+        var w = ByteWriter(capacity: 5)
+        w.u8(state)
+        w.u32(slot)
+        try txn.put(index, Array(application.utf8), w.bytes)
+    }
+
+    private func readSlot(_ slot: UInt32) -> [UInt8]? {
+        guard fd >= 0 else { return nil }
+        var key = [UInt8](repeating: 0, count: Self.keyLength)
+        let n = key.withUnsafeMutableBytes { pread(fd, $0.baseAddress, Self.keyLength, off_t(slot) * off_t(Self.keyLength)) }
+        // A zeroed slot is an erased key (also when the erasure did not commit).
+        guard n == Self.keyLength, key.contains(where: { $0 != 0 }) else { return nil }
+        return key
+    }
+
+    private func writeSlot(_ slot: UInt32, _ key: [UInt8]) throws {
+        let n = key.withUnsafeBytes { pwrite(fd, $0.baseAddress, Self.keyLength, off_t(slot) * off_t(Self.keyLength)) }
+        guard n == Self.keyLength else {
+            throw LedgerError(.storage, "cannot write the key store \(path): \(String(cString: strerror(errno)))")
+        }
+        unsynced = true
+    }
+
+    /// The application's key; with `create`, a new random one when it has none.
+    /// `nil` when it was erased (or never had one and `create` is false).
+    func key(for application: String, create: Bool, _ txn: Transaction) throws -> [UInt8]? {
+        if let entry = try entry(application, txn) {
+            return entry.state == Self.liveState ? readSlot(entry.slot) : nil
+        }
+        guard create else { return nil }
+        let slot = UInt32(try txn.count(index))
+        var generator = SystemRandomNumberGenerator()
+        var key = ByteWriter(capacity: Self.keyLength)
+        for _ in 0..<Self.keyLength / 8 { key.u64(generator.next()) }
+        try writeSlot(slot, key.bytes)
+        try setEntry(application, state: Self.liveState, slot: slot, txn)
+        return key.bytes
+    }
+
+    /// Destroys the application's key (its slot overwritten with zeros).
+    /// Returns `false` when there was nothing left to destroy.
+    @discardableResult
+    func erase(_ application: String, _ txn: Transaction) throws -> Bool {
+        guard let entry = try entry(application, txn) else {
+            // Never had personal data: remember the erasure so none is kept later.
+            try setEntry(application, state: Self.erasedState, slot: .max, txn)
+            return false
+        }
+        guard entry.state == Self.liveState else { return false }
+        try writeSlot(entry.slot, [UInt8](repeating: 0, count: Self.keyLength))
+        try sync()
+        try setEntry(application, state: Self.erasedState, slot: entry.slot, txn)
+        return true
+    }
+
+    /// Whether the application's personal data was erased.
+    func isErased(_ application: String, _ txn: Transaction) throws -> Bool {
+        try entry(application, txn)?.state == Self.erasedState
+    }
+
+    /// Number of erased applications.
+    func erasedCount(_ txn: Transaction) throws -> Int {
+        guard hasIndex else { return 0 }
+        var count = 0
+        try txn.withCursor(index) { cursor in
+            var entry = try cursor.first()
+            while let (_, value) = entry {
+                if value.first == Self.erasedState { count += 1 }
+                entry = try cursor.next()
+            }
+        }
+        return count
+    }
+
+    /// Makes the key file durable; called before the transaction that refers to
+    /// its new or erased keys commits.
+    func sync() throws {
+        guard unsynced else { return }
+        guard fdatasync(fd) == 0 else {
+            throw LedgerError(.storage, "cannot sync the key store \(path): \(String(cString: strerror(errno)))")
+        }
+        unsynced = false
+    }
+
+    /// Seals and opens personal data within one transaction.
+    func keys(_ txn: Transaction) -> PersonalKeys { PersonalKeys(store: self, txn: txn) }
+}
+
+/// The key store seen from one transaction: AES-GCM with the application's key,
+/// the application id as associated data (a sealed box cannot be moved to
+/// another application).
+struct PersonalKeys {
+    let store: PersonalKeyStore
+    let txn: Transaction
+
+    /// Encrypts `plaintext` for `application` (creating its key); nonce, ciphertext, tag.
+    func seal(_ plaintext: [UInt8], for application: String) throws -> [UInt8] {
+        guard let key = try store.key(for: application, create: true, txn) else {
+            // Erased before: nothing personal is kept for it any more.
+            return []
+        }
+        let box = try AES.GCM.seal(plaintext, using: SymmetricKey(data: key), authenticating: Array(application.utf8))
+        guard let combined = box.combined else { throw LedgerError(.storage, "AES-GCM gave no combined box") }
+        return Array(combined)
+    }
+
+    /// Decrypts what ``seal(_:for:)`` wrote; `nil` when the key is gone (erased).
+    func open(_ sealed: UnsafeRawBufferPointer, for application: String) throws -> [UInt8]? {
+        guard !sealed.isEmpty, let key = try store.key(for: application, create: false, txn) else { return nil }
+        do {
+            let box = try AES.GCM.SealedBox(combined: Array(sealed))
+            return Array(try AES.GCM.open(box, using: SymmetricKey(data: key), authenticating: Array(application.utf8)))
+        } catch {
+            throw LedgerError(.corrupt, "the personal data of application \(application) does not decrypt")
+        }
+    }
+}
