@@ -21,7 +21,6 @@ final class PersonalKeyStore: @unchecked Sendable {
     private let fd: Int32
     /// Set when a key was written or erased since the last ``sync()``.
     private var unsynced = false
-    private let lock = ReadWriteLock()
 
     /// Opens (with `writable`, creates) the key file and the index table.
     init(directory: String, writable: Bool, _ txn: Transaction) throws {
