@@ -298,6 +298,7 @@ public final class Ledger: Sendable {
     /// Erases the personal data of an application (its leader's name and email):
     /// destroys its key, then appends a `PersonalDataErased` event. Everything else
     /// about the application stays. Erasing again changes nothing.
+    @discardableResult
     public func forget(application: String, reason: String? = nil) throws -> ErasureOutcome {
         try write { txn in
             if try personalKeys.isErased(application, txn) { return .alreadyErased }
