@@ -62,7 +62,12 @@ import Testing
         let directory = try TemporaryDirectory.make()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let old = directory + "/old.ledger", fresh = directory + "/fresh.ledger"
-        let lines = Self.worldWithIDs + [line("OutcomeRecorded", #"{"application":"A1","metrics":{"revenueEur":650000}}"#, on: "2022-06-30T09:30:00+02:00", id: "00000000-0000-4000-8000-000000000099")]
+        let lines = Self.worldWithIDs + [
+            line("OutcomeRecorded", #"{"application":"A1","metrics":{"revenueEur":650000}}"#, on: "2022-06-30T09:30:00+02:00", id: "00000000-0000-4000-8000-000000000099"),
+            // Format 1 stored a leader in the clear; the upgrade encrypts it.
+            line("ApplicationSubmitted", application("A9", extra: #","leader":{"name":"Ada Lovelace","email":"ada@example.org"}"#),
+                 on: "2021-05-06", id: "00000000-0000-4000-8000-000000000098"),
+        ]
         try Self.writeFormat1(lines, at: old)
 
         // Read-only, the old ledger says how to upgrade it (exit 3 in the CLI).
@@ -79,7 +84,7 @@ import Testing
         for (a, b) in zip(before, after) {
             #expect(a.id == b.id && a.event == b.event && a.occurredAt == b.occurredAt && a.stream == b.stream && a.version == b.version)
         }
-        #expect(before.last?.occurredAt.text == "2022-06-30T09:30:00+02:00")
+        #expect(before[lines.count - 2].occurredAt.text == "2022-06-30T09:30:00+02:00")
         // Re-filed in layout 2: system time kept to the millisecond, data kept as JSON
         // (schema 1), except applications, whose leader is now sealed (schema 3).
         #expect(before.first?.recordedAt == Instant(microseconds: 1_600_000_000_123_000))
@@ -93,14 +98,20 @@ import Testing
         #expect(try upgraded.roster(cohort: "C") == reference.roster(cohort: "C"))
         #expect(try upgraded.growth(.cohort("C")) == reference.growth(.cohort("C")))
         #expect(try upgraded.verify().passed)
+        guard case let .applicationSubmitted(a9)? = try upgraded.events(inStream: "application-A9").first?.event else {
+            Issue.record("A9 is missing")
+            return
+        }
+        #expect(a9.leader == Leader(name: "Ada Lovelace", email: "ada@example.org"))
+        #expect(try upgraded.forget(application: "A9") == .erased(position: UInt64(lines.count + 1)))
 
         // Re-importing the same events is idempotent across schemas: duplicates, not conflicts.
         let again = try upgraded.importJSONLines(lines.joined(separator: "\n"))
-        #expect(again.duplicates == lines.count && again.appended == 0)
+        #expect(again.duplicates == lines.count && again.appended == 0 && again.erasedDuplicates == 1)
         // New events are stored in today's schema next to the old ones.
         try upgraded.importJSONLines(line("CandidateRejected", #"{"application":"A2"}"#, on: "2021-05-28"))
         #expect(try upgraded.verify().passed)
-        #expect(try upgraded.events().count == lines.count + 1)
+        #expect(try upgraded.events().count == lines.count + 2)
     }
 
     @Test("schema-1 data (JSON) and schema-2 data (binary) decode to the same event for every type")
