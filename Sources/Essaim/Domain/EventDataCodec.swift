@@ -41,9 +41,6 @@ enum EventDataCodec {
     /// is at 3: schema 2 with the leader sealed (AES-GCM, the application's key).
     static func currentSchema(for type: EventType) -> UInt8 { type == .applicationSubmitted ? 3 : 2 }
 
-    /// The oldest schema still readable (and upcast) for any type.
-    static let oldestSchema: UInt8 = 1
-
     /// The plain canonical form of an event's data (schema 2, personal data in the
     /// clear): what two events are compared on, never what is stored.
     static func encode(_ event: DomainEvent) -> [UInt8] {

@@ -29,16 +29,6 @@ struct ByteWriter {
         bytes.append(contentsOf: utf8)
     }
 
-    /// An optional string: a presence byte, then the string.
-    mutating func optionalString(_ s: String?) {
-        if let s { u8(1); string(s) } else { u8(0) }
-    }
-
-    /// An optional integer: a presence byte, then the value.
-    mutating func optionalI64(_ v: Int64?) {
-        if let v { u8(1); i64(v) } else { u8(0) }
-    }
-
     /// A byte blob with a 32-bit length prefix.
     mutating func blob(_ data: [UInt8]) {
         u32(UInt32(data.count))
@@ -133,19 +123,6 @@ struct ByteReader {
     mutating func string() throws -> String {
         let n = Int(try u32())
         return String(decoding: try take(n), as: UTF8.self)
-    }
-
-    mutating func optionalString() throws -> String? {
-        try u8() == 0 ? nil : try string()
-    }
-
-    mutating func optionalI64() throws -> Int64? {
-        try u8() == 0 ? nil : try i64()
-    }
-
-    mutating func blob() throws -> [UInt8] {
-        let n = Int(try u32())
-        return Array(try take(n))
     }
 
     // MARK: Compact encoding
