@@ -17,7 +17,8 @@ final class PersonalKeyStore: @unchecked Sendable {
     private static let liveState: UInt8 = 1
 
     let path: String
-    let index: Database
+    /// `nil` for a read-only open of a ledger that never held personal data.
+    let index: Database?
     private let fd: Int32
     /// Set when a key was written or erased since the last ``sync()``.
     private var unsynced = false
@@ -34,17 +35,21 @@ final class PersonalKeyStore: @unchecked Sendable {
         switch opened {
         case let .success(table): index = table
         // A read-only open of a ledger that never held personal data.
-        case let .failure(error) where error.code == .notFound: index = Database(dbi: 0, name: "personal-keys")
+        case let .failure(error) where error.code == .notFound: index = nil
         case let .failure(error): throw error
         }
     }
 
     deinit { if fd >= 0 { close(fd) } }
 
-    private var hasIndex: Bool { index.dbi != 0 }
+    /// The index, which only a writable open (where it always exists) changes.
+    private var table: Database {
+        guard let index else { preconditionFailure("the key index is written only by a writable open") }
+        return index
+    }
 
     private func entry(_ application: String, _ txn: Transaction) throws -> (state: UInt8, slot: UInt32)? {
-        guard hasIndex else { return nil }
+        guard let index else { return nil }
         return try txn.withValue(index, Array(application.utf8)) { bytes in
             guard let bytes, bytes.count == 5 else { return nil }
             return (bytes[0], UInt32(bytes[1]) << 24 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 8 | UInt32(bytes[4]))
@@ -55,7 +60,7 @@ final class PersonalKeyStore: @unchecked Sendable {
         var w = ByteWriter(capacity: 5)
         w.u8(state)
         w.u32(slot)
-        try txn.put(index, Array(application.utf8), w.bytes)
+        try txn.put(table, Array(application.utf8), w.bytes)
     }
 
     private func readSlot(_ slot: UInt32) -> [UInt8]? {
@@ -82,7 +87,7 @@ final class PersonalKeyStore: @unchecked Sendable {
             return entry.state == Self.liveState ? readSlot(entry.slot) : nil
         }
         guard create else { return nil }
-        let slot = UInt32(try txn.count(index))
+        let slot = UInt32(try txn.count(table))
         var generator = SystemRandomNumberGenerator()
         var key = ByteWriter(capacity: Self.keyLength)
         for _ in 0..<Self.keyLength / 8 { key.u64(generator.next()) }
@@ -114,7 +119,7 @@ final class PersonalKeyStore: @unchecked Sendable {
 
     /// Number of erased applications.
     func erasedCount(_ txn: Transaction) throws -> Int {
-        guard hasIndex else { return 0 }
+        guard let index else { return 0 }
         var count = 0
         try txn.withCursor(index) { cursor in
             var entry = try cursor.first()
