@@ -58,41 +58,6 @@ extension EssaimCommand {
     }
 }
 
-extension DomainEvent {
-    /// A short phrase for `essaim log`.
-    var summary: String {
-        switch self {
-        case let .territoryDefined(e): return "\(e.name) (\(e.level.rawValue)\(e.parent.map { " in \($0)" } ?? ""))"
-        case let .networkRegistered(e): return "\(e.name), \(e.kind.rawValue) based in \(e.territory)"
-        case let .programLaunched(e):
-            let capacity = e.capacityPerCohort.map { ", \($0) seats per cohort" } ?? ""
-            return "\(e.name) (\(e.kind.rawValue)) by \(e.networks.joined(separator: ", ")) in \(e.territories.joined(separator: ", "))\(capacity)"
-        case let .programExtended(e): return "\(e.program) now also covers \(e.territories.joined(separator: ", "))"
-        case let .cohortOpened(e):
-            let deadline = e.applicationDeadline.map { ", deadline \($0)" } ?? ""
-            return "\(e.label) of \(e.program)\(e.capacity.map { ", \($0) seats" } ?? "")\(deadline)"
-        case let .applicationSubmitted(e): return "\(e.company.name) applies to \(e.cohort) as \(e.application)"
-        case let .candidateSelected(application): return "\(application) selected"
-        case let .candidateRejected(e): return "\(e.application) rejected\(e.reason.map { ": \($0)" } ?? "")"
-        case let .candidateWaitlisted(application): return "\(application) waitlisted"
-        case let .participantWithdrew(e): return "\(e.application) withdrew\(e.reason.map { ": \($0)" } ?? "")"
-        case let .sessionHeld(e):
-            let minutes = e.durationMinutes.map { ", \($0) min" } ?? ""
-            return "\(e.kind.rawValue) of \(e.cohort) with \(e.attendees.count) attendee(s)\(minutes)"
-        case let .outcomeRecorded(e):
-            var parts: [String] = []
-            if let r = e.metrics?.revenueEur { parts.append("revenue \(r) €") }
-            if let x = e.metrics?.exportRevenueEur { parts.append("export \(x) €") }
-            if let h = e.metrics?.headcount { parts.append("headcount \(h)") }
-            if let m = e.milestone { parts.append(m) }
-            return "\(e.application): \(parts.joined(separator: ", "))"
-        case let .siteOpened(e): return "\(e.name) opened by \(e.network) in \(e.territory)"
-        case let .sitePlanned(e): return "\(e.name) planned by \(e.network) in \(e.territory)"
-        case let .personalDataErased(e): return "personal data of \(e.application) erased\(e.reason.map { ": \($0)" } ?? "")"
-        }
-    }
-}
-
 extension String {
     func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
     func rightPadded(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }

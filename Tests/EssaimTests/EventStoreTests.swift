@@ -45,7 +45,7 @@ import Testing
         let t = try TemporaryLedger()
         try t.importLines(baseWorld)
         func selectA2(_ expected: ExpectedVersion) -> NewEvent {
-            NewEvent(occurredAt: OccurredAt("2021-05-28")!, event: .candidateWaitlisted(application: "A2"), expectedVersion: expected)
+            NewEvent(occurredAt: OccurredAt("2021-05-28")!, event: .candidateWaitlisted(CandidateWaitlisted(application: "A2")), expectedVersion: expected)
         }
         for wrong in [ExpectedVersion.noStream, .exactly(1), .exactly(7)] {
             do {

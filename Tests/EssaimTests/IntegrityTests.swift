@@ -47,10 +47,10 @@ import Testing
 
         // Someone edits event 300 and recomputes every hash after it: each link holds...
         try t.ledger.write { txn in
-            var previous = try t.ledger.store.chainHash(at: 299, txn)
+            var previous = try t.ledger.log(txn).chainHash(at: 299)
             for position in UInt64(300)...379 {
-                var record = try #require(try t.ledger.store.record(at: position, txn))
-                if position == 300 { record.occurredAt = OccurredAt("2001-01-01")! }
+                var record = try #require(try t.ledger.log(txn).record(at: position))
+                if position == 300 { record.occurredAt = CivilDate(year: 2001, month: 1, day: 1)!.startInstant }
                 let (bytes, hash) = record.sealed(after: previous)
                 previous = hash
                 try txn.put(t.ledger.store.events, ByteWriter.key(position), bytes)

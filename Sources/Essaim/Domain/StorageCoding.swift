@@ -8,7 +8,7 @@ extension EventRecord {
     init(_ event: NewEvent, keys: PersonalKeys) throws {
         let type = event.event.type
         self.init(typeCode: type.code, dataSchema: EventDataCodec.currentSchema(for: type), id: event.id ?? EventID.random(),
-                  occurredAt: event.occurredAt, stream: event.event.stream, data: try EventDataCodec.stored(event.event, keys: keys),
+                  occurredAt: event.occurredAt.instant, occurredAtText: event.occurredAt.dateTimeText, stream: event.event.stream, data: try EventDataCodec.stored(event.event, keys: keys),
                   metadata: event.metadata.map { RecordedEvent.metadataJSON($0).serializedBytes } ?? [])
     }
 
@@ -41,7 +41,7 @@ extension NewEvent {
     /// schema or sealing the stored one has. Position, stream and system time are
     /// the ledger's, not the writer's.
     func compare(with stored: EventRecord, keys: PersonalKeys) throws -> StoredComparison {
-        guard stored.typeCode == event.type.code, stored.occurredAt == occurredAt,
+        guard stored.typeCode == event.type.code, OccurredAt(stored) == occurredAt,
               stored.metadata == (metadata.map { RecordedEvent.metadataJSON($0).serializedBytes } ?? []) else { return .different }
         let old = try RecordedEvent(stored, personal: .open(keys)).event
         if old == event { return .same }
@@ -60,7 +60,7 @@ extension RecordedEvent {
             try record.metadata.withUnsafeBytes { metadata in
                 try RecordedEvent(EventRecord.View(
                     typeCode: record.typeCode, dataSchema: record.dataSchema, id: record.id, occurredAt: record.occurredAt,
-                    recordedAt: record.recordedAt, stream: record.stream, version: record.version, data: data, metadata: metadata,
+                    occurredAtText: record.occurredAtText, recordedAt: record.recordedAt, stream: record.stream, version: record.version, data: data, metadata: metadata,
                     body: UnsafeRawBufferPointer(start: nil, count: 0), hash: nil),
                     position: record.position, personal: personal)
             }
@@ -84,8 +84,9 @@ extension RecordedEvent {
                 var reader = try ObjectReader(try JSONParser.parse(view.metadata), path: "metadata")
                 metadata = try reader.allStrings()
             }
-            self.init(position: position, version: view.version,
-                      recordedAt: view.recordedAt, id: view.id, occurredAt: view.occurredAt, event: event, metadata: metadata)
+            self.init(position: position, version: view.version, recordedAt: view.recordedAt, id: view.id,
+                      occurredAt: OccurredAt(dateTimeText: view.occurredAtText, instant: view.occurredAt), event: event,
+                      metadata: metadata)
         } catch let error as LedgerError {
             throw error
         } catch let error as JSONParseError {
@@ -95,5 +96,12 @@ extension RecordedEvent {
         } catch {
             throw LedgerError(.corrupt, "event at position \(position) does not decode: its data is truncated")
         }
+    }
+}
+
+extension OccurredAt {
+    /// The business time of a stored record.
+    init(_ record: EventRecord) {
+        self.init(dateTimeText: record.occurredAtText, instant: record.occurredAt)
     }
 }

@@ -102,14 +102,6 @@ public struct GrowthReport: Sendable, Equatable {
     }
 }
 
-extension Ledger {
-    /// Growth metrics of a scope's participants; throws `.unknownID` for an unknown scope id.
-    public func growth(_ scope: GrowthReport.Scope, milestone: String = "company-created",
-                       bounds: TimeBounds = .none) throws -> GrowthReport {
-        try withReadModels(bounds) { records in try GrowthReport(scope, milestone: milestone, records) }
-    }
-}
-
 extension GrowthReport {
     init(_ scope: Scope, milestone: String, _ records: ReadModelRecords) throws {
         let applications = try Self.applications(in: scope, records)

@@ -105,9 +105,11 @@ struct ProjectionSet: Sendable {
         return LMDBProjectionStore(table: tables[index], txn: txn)
     }
 
-    /// One folder per projection, for the events appended in `txn`.
-    func folders(_ txn: Transaction) -> [any EventFolder] {
-        all.map { makeFolder($0, store(for: $0, txn), storeIsEmpty: false) }
+    /// One folder per projection, for the events appended in `txn`; the first,
+    /// the built-in read models, is also the entities the refusal rules read.
+    func folders(_ txn: Transaction) -> (entities: Entities, all: [any EventFolder]) {
+        let entities = Entities(store(for: all[0], txn), storeIsEmpty: false)
+        return (entities, [entities] + all.dropFirst().map { makeFolder($0, store(for: $0, txn), storeIsEmpty: false) })
     }
 
     /// Records that every projection has folded through `position`.
@@ -128,7 +130,7 @@ struct ProjectionSet: Sendable {
 
     /// Rebuilds `projections` from position 1 (or catches up from their checkpoint
     /// when their schema is unchanged), in the given write transaction.
-    func rebuild(_ projections: [any Projection], store events: EventStore, fromScratch: Bool, _ txn: Transaction,
+    func rebuild(_ projections: [any Projection], log: some EventLogReader, fromScratch: Bool, _ txn: Transaction,
                  progress: ((UInt64) -> Void)? = nil) throws {
         var runs: [(start: UInt64, folder: any EventFolder)] = []
         for projection in projections {
@@ -142,14 +144,14 @@ struct ProjectionSet: Sendable {
             }
         }
         let first = runs.map(\.start).min() ?? 1
-        try events.forEachRaw(from: first, txn) { position, bytes in
+        try log.forEachStored(from: first, through: .max) { position, bytes in
             let event = try RecordedEvent(stored: bytes, position: position)
             for run in runs where position >= run.start { try run.folder.apply(event) }
             if position % 65_536 == 0 { progress?(position) }
             return true
         }
         for run in runs { try run.folder.finish() }
-        let head = try events.head(txn)
+        let head = try log.head()
         for projection in projections {
             try ProjectionCheckpoint(schemaVersion: projection.schemaVersion, position: head)
                 .write(projection.name, table: table, txn: txn)

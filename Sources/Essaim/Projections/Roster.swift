@@ -69,14 +69,6 @@ public struct Roster: Sendable, Equatable {
     }
 }
 
-extension Ledger {
-    /// The roster of `cohort`; throws `.unknownID` for a cohort the ledger does not know
-    /// (within the bounds).
-    public func roster(cohort: String, bounds: TimeBounds = .none) throws -> Roster {
-        try withReadModels(bounds) { records in try Roster(cohort: cohort, records) }
-    }
-}
-
 extension Roster {
     init(cohort id: String, _ records: ReadModelRecords) throws {
         guard let cohort = try records.get(.cohort, id, as: CohortRecord.self) else {

@@ -68,14 +68,6 @@ public struct TerritoryExpansion: Sendable, Equatable {
     }
 }
 
-extension Ledger {
-    /// Every territory with activity, or `code` and its descendants (activity or not);
-    /// throws `.unknownID` for an unknown code.
-    public func territoryExpansion(code: String? = nil, bounds: TimeBounds = .none) throws -> TerritoryExpansion {
-        try withReadModels(bounds) { records in try TerritoryExpansion(code: code, records) }
-    }
-}
-
 extension TerritoryExpansion {
     /// Reads only the territories in scope and their ancestors, through the
     /// per-territory indexes: coverage comes down from the ancestors, sites and
@@ -195,14 +187,6 @@ public struct ExpansionTimeline: Sendable, Equatable {
                       ("program", e.program.map(JSONValue.string) ?? .null), ("network", e.network.map(JSONValue.string) ?? .null),
                       ("territory", .string(e.territory)), ("site", e.site.map(JSONValue.string) ?? .null)])
         }))])
-    }
-}
-
-extension Ledger {
-    /// The expansion timeline, for everything or filtered to a network or a program;
-    /// throws `.unknownID` for an unknown network or program.
-    public func expansionTimeline(_ filter: ExpansionTimeline.Filter = .all, bounds: TimeBounds = .none) throws -> ExpansionTimeline {
-        try withReadModels(bounds) { records in try ExpansionTimeline(filter, records) }
     }
 }
 

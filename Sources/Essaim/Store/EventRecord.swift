@@ -13,7 +13,11 @@ struct EventRecord: Equatable {
     /// Version of the data's encoding for this type (see `EventDataCodec`).
     var dataSchema: UInt8
     var id: EventID
-    var occurredAt: OccurredAt
+    /// Business time, as an instant.
+    var occurredAt: Instant
+    /// Business time as written when it was a date-time; `nil` for a date alone
+    /// (midnight UTC), whose text is the day itself.
+    var occurredAtText: String?
     var recordedAt: Instant = Instant(microseconds: 0)
     /// The stream the event is filed in. Layout 2 does not store it (the domain
     /// derives it from the data); a decoded layout-2 record has it empty.
@@ -59,13 +63,13 @@ struct EventRecord: Equatable {
         w.u8(typeCode)
         w.u8(dataSchema)
         w.raw(id.bytes)
-        if let text = occurredAt.dateTimeText {
+        if let text = occurredAtText {
             w.u8(1)
-            w.zigzag(occurredAt.instant.microseconds)
+            w.zigzag(occurredAt.microseconds)
             w.text(text)
         } else {
             w.u8(0)
-            w.zigzag(occurredAt.day.daysSinceEpoch)
+            w.zigzag(occurredAt.utcDate.daysSinceEpoch)
         }
         // Milliseconds: what export shows, two bytes shorter than microseconds.
         w.varint(UInt64(bitPattern: recordedAt.microseconds / 1_000))
@@ -80,7 +84,8 @@ struct EventRecord: Equatable {
         var typeCode: UInt8
         var dataSchema: UInt8
         var id: EventID
-        var occurredAt: OccurredAt
+        var occurredAt: Instant
+        var occurredAtText: String?
         var recordedAt: Instant
         /// Empty for layout 2 (derived by the domain).
         var stream: String
@@ -109,18 +114,19 @@ struct EventRecord: Equatable {
                 let typeCode = try r.u8()
                 let schema = try r.u8()
                 let id = EventID(bytes: try r.slice(16))
-                let occurredAt: OccurredAt
+                let occurredAt: Instant
+                var occurredAtText: String?
                 switch try r.u8() {
-                case 0: occurredAt = OccurredAt(CivilDate(daysSinceEpoch: try r.zigzag()))
+                case 0: occurredAt = CivilDate(daysSinceEpoch: try r.zigzag()).startInstant
                 case 1:
-                    let instant = Instant(microseconds: try r.zigzag())
-                    occurredAt = OccurredAt(dateTimeText: try r.text(), instant: instant)
+                    occurredAt = Instant(microseconds: try r.zigzag())
+                    occurredAtText = try r.text()
                 default: throw ByteReader.Truncated()
                 }
                 let recorded = Instant(microseconds: Int64(bitPattern: try r.varint()) &* 1_000)
                 let version = try r.varint()
                 view = View(typeCode: typeCode, dataSchema: schema, id: try id.orThrow(), occurredAt: occurredAt,
-                            recordedAt: recorded, stream: "", version: version, data: try r.bytesWithLength(),
+                            occurredAtText: occurredAtText, recordedAt: recorded, stream: "", version: version, data: try r.bytesWithLength(),
                             metadata: try r.bytesWithLength(), body: bytes, hash: hash)
             case 1:
                 // Layout 1: `u8 layout, u8 type, 16B id, i64 occurredAt µs, str occurredAt
@@ -136,8 +142,7 @@ struct EventRecord: Equatable {
                 let data = try r.bytesWithLength32()
                 let metadata = try r.bytesWithLength32()
                 view = View(typeCode: typeCode, dataSchema: 1, id: try id.orThrow(),
-                            occurredAt: OccurredAt(dateTimeText: text.utf8.count == 10 ? nil : text, instant: occurred),
-                            recordedAt: recorded, stream: stream, version: version, data: data, metadata: metadata,
+                            occurredAt: occurred, occurredAtText: text.utf8.count == 10 ? nil : text, recordedAt: recorded, stream: stream, version: version, data: data, metadata: metadata,
                             body: bytes, hash: nil)
             default:
                 throw LedgerError(.corrupt, "event at position \(position) has unknown storage layout \(layout)")
@@ -153,7 +158,7 @@ struct EventRecord: Equatable {
     static func decode(_ bytes: UnsafeRawBufferPointer, position: UInt64) throws -> EventRecord {
         let v = try view(bytes, position: position)
         return EventRecord(position: position, typeCode: v.typeCode, dataSchema: v.dataSchema, id: v.id, occurredAt: v.occurredAt,
-                           recordedAt: v.recordedAt, stream: v.stream, version: v.version, data: Array(v.data),
+                           occurredAtText: v.occurredAtText, recordedAt: v.recordedAt, stream: v.stream, version: v.version, data: Array(v.data),
                            metadata: Array(v.metadata))
     }
 }

@@ -6,8 +6,11 @@
 /// - `ids`: 16-byte event id → position as 6 bytes big-endian (idempotency).
 /// - `streams`: stream key → the u64 positions of its events, as sorted
 ///   duplicates: the n-th value is version n, and the count gives the head.
-///   The key is the stream name with a common prefix (`application-`, …)
-///   replaced by one byte; see ``streamKey(_:)``.
+///   The key is the stream name with a common prefix (one of those the domain
+///   names, `application-`, …) replaced by one byte; see ``streamKey(_:)``.
+///
+/// ``reading(_:)`` and ``Appender`` implement the ``EventLogReader`` and
+/// ``EventLogAppender`` seam within one LMDB transaction.
 ///
 /// Format 1 (the first ledgers) kept `streams` as name + version keys and a
 /// `heads` table; a writable open upgrades it in place.
@@ -20,6 +23,9 @@ struct EventStore {
     let events: Database
     let ids: Database
     let streams: Database
+    /// Stream-name prefixes stored as one byte (1, 2, …) in stream keys, as the
+    /// domain gives them; never reordered. A name without one is stored as `0` + the name.
+    let streamPrefixes: [String]
     /// Whether this open upgraded a format-1 ledger (whose catalogue and read
     /// models the ledger then rebuilds).
     var upgraded = false
@@ -30,7 +36,10 @@ struct EventStore {
     /// `.newerFormat` when the record names a format newer than ``formatVersion``.
     /// A format-1 ledger is upgraded when `txn` is a write transaction, else
     /// refused with `.staleReadModels` (any writing command upgrades it).
-    static func open(in txn: Transaction, create: Bool, reseal: (EventRecord) throws -> EventRecord = { $0 }) throws -> EventStore {
+    /// `stream` gives a record's stream (the domain derives it from the data) and
+    /// `reseal` its data in today's schema, for the upgrade.
+    static func open(in txn: Transaction, create: Bool, streamPrefixes: [String],
+                     stream: (EventRecord) throws -> String, reseal: (EventRecord) throws -> EventRecord) throws -> EventStore {
         func table(_ name: String, sortedDuplicates: Bool = false) throws -> Database {
             let result = Result { () throws(LMDBError) -> Database in
                 try txn.open(name, create: create, sortedDuplicates: sortedDuplicates)
@@ -58,9 +67,11 @@ struct EventStore {
             guard txn.isWrite else {
                 throw LedgerError(.staleReadModels, "the ledger was written by an earlier Essaim (format 1); run `essaim replay` once to upgrade it")
             }
-            return try upgradeFromFormat1(txn, meta: meta, events: events, ids: ids, reseal: reseal)
+            return try upgradeFromFormat1(txn, meta: meta, events: events, ids: ids, streamPrefixes: streamPrefixes,
+                                          stream: stream, reseal: reseal)
         }
-        return EventStore(meta: meta, events: events, ids: ids, streams: try table("streams", sortedDuplicates: true))
+        return EventStore(meta: meta, events: events, ids: ids, streams: try table("streams", sortedDuplicates: true),
+                          streamPrefixes: streamPrefixes)
     }
 
     /// Format 1 → 2: re-files every record in layout 2 and seals it into the
@@ -70,33 +81,34 @@ struct EventStore {
     /// 6-byte positions (streams are derived from each event), and removes the
     /// `heads` table.
     private static func upgradeFromFormat1(_ txn: Transaction, meta: Database, events: Database, ids: Database,
+                                           streamPrefixes: [String], stream: (EventRecord) throws -> String,
                                            reseal: (EventRecord) throws -> EventRecord) throws -> EventStore {
         for old in ["streams", "heads"] {
             if let table = try? txn.open(old, create: false) { try txn.drop(table, delete: true) }
         }
         let store = EventStore(meta: meta, events: events, ids: ids,
-                               streams: try txn.open("streams", create: true, sortedDuplicates: true))
+                               streams: try txn.open("streams", create: true, sortedDuplicates: true), streamPrefixes: streamPrefixes)
+        let log = store.reading(txn)
         try txn.drop(ids)
         var previous = EventRecord.chainStart
         var next: UInt64 = 1
-        let head = try store.head(txn)
+        let head = try log.head()
         // In runs, so that no cursor walks a table being rewritten under it.
         while next <= head {
             var run: [EventRecord] = []
-            try store.forEach(from: next, through: next + 9_999, txn) { record in
+            try log.forEachRecord(from: next, through: next + 9_999) { record in
                 run.append(record)
                 return true
             }
             for stored in run {
                 var record = try reseal(stored)
-                let event = try RecordedEvent(record)
                 let key = ByteWriter.key(record.position)
                 record.recordedAt = Instant(microseconds: record.recordedAt.microseconds / 1_000 * 1_000)
                 let (bytes, hash) = record.sealed(after: previous)
                 previous = hash
                 try txn.put(events, key, bytes)
-                try txn.put(store.streams, streamKey(event.stream), key, append: true, duplicates: true)
-                try txn.put(ids, event.id.bytes, key.dropFirst(2))
+                try txn.put(store.streams, store.streamKey(try stream(record)), key, append: true, duplicates: true)
+                try txn.put(ids, record.id.bytes, key.dropFirst(2))
             }
             next += 10_000
         }
@@ -108,12 +120,8 @@ struct EventStore {
         return upgraded
     }
 
-    /// Stream-name prefixes stored as one byte (1, 2, …) in stream keys; never
-    /// reorder. A name without one of them is stored as `0` + the name.
-    private static let streamPrefixes = ["application-", "cohort-", "program-", "territory-", "network-", "site-"]
-
     /// The `streams` key of a stream name.
-    static func streamKey(_ stream: String) -> [UInt8] {
+    func streamKey(_ stream: String) -> [UInt8] {
         for (index, prefix) in streamPrefixes.enumerated() where stream.hasPrefix(prefix) {
             return [UInt8(index + 1)] + stream.utf8.dropFirst(prefix.utf8.count)
         }
@@ -121,7 +129,7 @@ struct EventStore {
     }
 
     /// The stream name of a `streams` key.
-    static func streamName(_ key: UnsafeRawBufferPointer) -> String {
+    func streamName(_ key: UnsafeRawBufferPointer) -> String {
         guard let first = key.first else { return "" }
         let rest = String(decoding: key.dropFirst(), as: UTF8.self)
         return first == 0 || Int(first) > streamPrefixes.count ? rest : streamPrefixes[Int(first) - 1] + rest
@@ -133,119 +141,100 @@ struct EventStore {
         return bytes.reduce(0) { $0 << 8 | UInt64($1) }
     }
 
-    /// The last position in the log (0 when empty).
-    func head(_ txn: Transaction) throws -> UInt64 {
-        try txn.withCursor(events) { cursor in
-            guard let last = try cursor.last() else { return 0 }
-            return ByteReader.u64(last.key) ?? 0
-        }
-    }
+    /// The log as one transaction sees it.
+    func reading(_ txn: Transaction) -> Reader { Reader(store: self, txn: txn) }
 
-    /// The last version of `stream`, or `nil` when the stream has no event.
-    func version(of stream: String, _ txn: Transaction) throws -> UInt64? {
-        try txn.withCursor(streams) { cursor in
-            guard try cursor.find(Self.streamKey(stream)) != nil else { return nil }
-            return UInt64(try cursor.duplicateCount() - 1)
-        }
-    }
-
-    /// The position of the event with `id`, or `nil`.
-    func position(of id: EventID, _ txn: Transaction) throws -> UInt64? {
-        try txn.withValue(ids, id.bytes) { $0.flatMap(Self.position(ofIDValue:)) }
-    }
-
-    /// The stored chain hash of the event at `position`.
-    func chainHash(at position: UInt64, _ txn: Transaction) throws -> [UInt8] {
-        try txn.withValue(events, ByteWriter.key(position)) { bytes in
-            guard let bytes, let hash = try EventRecord.view(bytes, position: position).hash else {
-                throw LedgerError(.corrupt, "event at position \(position) has no integrity hash")
-            }
-            return Array(hash)
-        }
-    }
-
-    /// The record at `position`, or `nil`.
-    func record(at position: UInt64, _ txn: Transaction) throws -> EventRecord? {
-        try txn.withValue(events, ByteWriter.key(position)) { bytes in
-            try bytes.map { try EventRecord.decode($0, position: position) }
-        }
-    }
-
-    /// Calls `body` with each record from `start` through `end` in position order;
-    /// `body` returns `false` to stop early.
-    func forEach(from start: UInt64, through end: UInt64 = .max, _ txn: Transaction,
-                 _ body: (EventRecord) throws -> Bool) throws {
-        try forEachRaw(from: start, through: end, txn) { position, bytes in
-            try body(try EventRecord.decode(bytes, position: position))
-        }
-    }
-
-    /// Like ``forEach(from:through:_:_:)`` with the undecoded bytes (valid only during the call).
-    func forEachRaw(from start: UInt64, through end: UInt64 = .max, _ txn: Transaction,
-                    _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws {
-        try txn.withCursor(events) { cursor in
-            var entry = try cursor.seek(atOrAfter: ByteWriter.key(max(start, 1)))
-            while let (key, value) = entry {
-                guard let position = ByteReader.u64(key) else { throw LedgerError(.corrupt, "event key of \(key.count) bytes") }
-                if position > end { return }
-                if try !body(position, value) { return }
-                // A scan touches every page of the log once: let go of them as it goes.
-                if position % 65_536 == 0 { txn.releaseMappedPages() }
-                entry = try cursor.next()
-            }
-        }
-    }
-
-    /// The position of `stream`'s event at `version`, or `nil`.
-    func position(inStream stream: String, version: UInt64, _ txn: Transaction) throws -> UInt64? {
-        let all = try positions(of: stream, txn)
-        return version < all.count ? all[Int(version)] : nil
-    }
-
-    /// Positions of the events of `stream`, in version order.
-    func positions(of stream: String, _ txn: Transaction) throws -> [UInt64] {
-        var out: [UInt64] = []
-        try txn.withCursor(streams) { cursor in
-            var entry = try cursor.find(Self.streamKey(stream))
-            while let (_, value) = entry {
-                guard let position = ByteReader.u64(value) else { throw LedgerError(.corrupt, "stream \(stream) holds a bad position") }
-                out.append(position)
-                entry = try cursor.nextDuplicate()
-            }
-        }
-        return out
-    }
-
-    /// Calls `body` with each stream's name and number of events, in name order.
-    func forEachStream(_ txn: Transaction, _ body: (String, Int) throws -> Void) throws {
-        try txn.withCursor(streams) { cursor in
-            var entry = try cursor.first()
-            while let (key, _) = entry {
-                try body(Self.streamName(key), try cursor.duplicateCount())
-                entry = try cursor.nextKey()
-            }
-        }
-    }
-
-    /// Number of streams.
-    func streamCount(_ txn: Transaction) throws -> Int {
-        var count = 0
-        try forEachStream(txn) { _, _ in count += 1 }
-        return count
-    }
-
-    /// What happened to one event handed to ``Appender/append(_:expected:)``.
-    enum Outcome: Equatable {
-        /// Stored at this position.
-        case appended(UInt64)
-        /// Already stored with the same content at this position; not stored again.
-        case duplicate(UInt64)
-    }
-
-    /// Appends within one write transaction, keeping the next position in hand.
-    struct Appender {
+    /// The log within one LMDB transaction (``EventLogReader``).
+    struct Reader: EventLogReader {
         let store: EventStore
         let txn: Transaction
+
+        /// The last position in the log (0 when empty).
+        func head() throws -> UInt64 {
+            try txn.withCursor(store.events) { cursor in
+                guard let last = try cursor.last() else { return 0 }
+                return ByteReader.u64(last.key) ?? 0
+            }
+        }
+
+        /// The last version of `stream`, or `nil` when the stream has no event.
+        func version(ofStream stream: String) throws -> UInt64? {
+            try txn.withCursor(store.streams) { cursor in
+                guard try cursor.find(store.streamKey(stream)) != nil else { return nil }
+                return UInt64(try cursor.duplicateCount() - 1)
+            }
+        }
+
+        /// The position of the event with `id`, or `nil`.
+        func position(of id: EventID) throws -> UInt64? {
+            try txn.withValue(store.ids, id.bytes) { $0.flatMap(EventStore.position(ofIDValue:)) }
+        }
+
+        /// The stored chain hash of the event at `position`.
+        func chainHash(at position: UInt64) throws -> [UInt8] {
+            try txn.withValue(store.events, ByteWriter.key(position)) { bytes in
+                guard let bytes, let hash = try EventRecord.view(bytes, position: position).hash else {
+                    throw LedgerError(.corrupt, "event at position \(position) has no integrity hash")
+                }
+                return Array(hash)
+            }
+        }
+
+        /// The record at `position`, or `nil`.
+        func record(at position: UInt64) throws -> EventRecord? {
+            try txn.withValue(store.events, ByteWriter.key(position)) { bytes in
+                try bytes.map { try EventRecord.decode($0, position: position) }
+            }
+        }
+
+        /// Scans the `events` table from `start`, letting go of the pages it has read.
+        func forEachStored(from start: UInt64, through end: UInt64,
+                           _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws {
+            try txn.withCursor(store.events) { cursor in
+                var entry = try cursor.seek(atOrAfter: ByteWriter.key(max(start, 1)))
+                while let (key, value) = entry {
+                    guard let position = ByteReader.u64(key) else { throw LedgerError(.corrupt, "event key of \(key.count) bytes") }
+                    if position > end { return }
+                    if try !body(position, value) { return }
+                    // A scan touches every page of the log once: let go of them as it goes.
+                    if position % 65_536 == 0 { txn.releaseMappedPages() }
+                    entry = try cursor.next()
+                }
+            }
+        }
+
+        /// Positions of the events of `stream`, in version order.
+        func positions(ofStream stream: String) throws -> [UInt64] {
+            var out: [UInt64] = []
+            try txn.withCursor(store.streams) { cursor in
+                var entry = try cursor.find(store.streamKey(stream))
+                while let (_, value) = entry {
+                    guard let position = ByteReader.u64(value) else { throw LedgerError(.corrupt, "stream \(stream) holds a bad position") }
+                    out.append(position)
+                    entry = try cursor.nextDuplicate()
+                }
+            }
+            return out
+        }
+
+        /// Calls `body` with each stream's name and number of events, in name order.
+        func forEachStream(_ body: (String, Int) throws -> Void) throws {
+            try txn.withCursor(store.streams) { cursor in
+                var entry = try cursor.first()
+                while let (key, _) = entry {
+                    try body(store.streamName(key), try cursor.duplicateCount())
+                    entry = try cursor.nextKey()
+                }
+            }
+        }
+
+        func idCount() throws -> Int { try txn.count(store.ids) }
+    }
+
+    /// Appends within one write transaction, keeping the next position in hand
+    /// (``EventLogAppender``).
+    struct Appender: EventLogAppender {
+        let log: Reader
         let recordedAt: Instant
         private(set) var nextPosition: UInt64
         /// The chain hash of the last event stored.
@@ -253,30 +242,31 @@ struct EventStore {
 
         init(store: EventStore, txn: Transaction) throws {
             precondition(txn.isWrite, "appending needs the write transaction")
-            self.store = store
-            self.txn = txn
+            log = store.reading(txn)
             // Stored in milliseconds: the value every later reader sees.
-            self.recordedAt = Instant(microseconds: Instant.now().microseconds / 1_000 * 1_000)
-            let head = try store.head(txn)
-            self.nextPosition = head + 1
-            self.previousHash = try head == 0 ? EventRecord.chainStart : store.chainHash(at: head, txn)
+            recordedAt = Instant(microseconds: Instant.now().microseconds / 1_000 * 1_000)
+            let head = try log.head()
+            nextPosition = head + 1
+            previousHash = try head == 0 ? EventRecord.chainStart : log.chainHash(at: head)
         }
 
-        /// The stored record with `id`, or `nil` when the id is new (the caller
-        /// decides whether it is a duplicate or an id conflict).
-        func stored(withID id: EventID) throws -> EventRecord? {
-            guard let existing = try store.position(of: id, txn) else { return nil }
-            guard let stored = try store.record(at: existing, txn) else {
-                throw LedgerError(.corrupt, "id \(id) points to missing position \(existing)")
-            }
-            return stored
+        func head() throws -> UInt64 { nextPosition - 1 }
+        func chainHash(at position: UInt64) throws -> [UInt8] { try log.chainHash(at: position) }
+        func record(at position: UInt64) throws -> EventRecord? { try log.record(at: position) }
+        func position(of id: EventID) throws -> UInt64? { try log.position(of: id) }
+        func version(ofStream stream: String) throws -> UInt64? { try log.version(ofStream: stream) }
+        func positions(ofStream stream: String) throws -> [UInt64] { try log.positions(ofStream: stream) }
+        func forEachStream(_ body: (String, Int) throws -> Void) throws { try log.forEachStream(body) }
+        func idCount() throws -> Int { try log.idCount() }
+        func forEachStored(from start: UInt64, through end: UInt64,
+                           _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws {
+            try log.forEachStored(from: start, through: end, body)
         }
 
-        /// Files `record` in its stream at the next position, after checking `expected`.
-        /// The caller checks ``stored(withID:)`` first.
-        mutating func append(_ record: EventRecord, expected: ExpectedVersion) throws -> EventRecord {
-            let current = try store.version(of: record.stream, txn)
-            try Self.check(expected, current: current, stream: record.stream)
+        mutating func append(_ record: EventRecord, checkVersion: (UInt64?) throws -> Void) throws -> EventRecord {
+            let store = log.store, txn = log.txn
+            let current = try log.version(ofStream: record.stream)
+            try checkVersion(current)
             var stored = record
             stored.position = nextPosition
             stored.version = current.map { $0 + 1 } ?? 0
@@ -286,20 +276,9 @@ struct EventStore {
             try txn.put(store.events, positionKey, bytes, append: true)
             previousHash = hash
             try txn.put(store.ids, record.id.bytes, positionKey.dropFirst(2))
-            try txn.put(store.streams, streamKey(record.stream), positionKey, append: true, duplicates: true)
+            try txn.put(store.streams, store.streamKey(record.stream), positionKey, append: true, duplicates: true)
             nextPosition += 1
             return stored
-        }
-
-        private static func check(_ expected: ExpectedVersion, current: UInt64?, stream: String) throws {
-            let actual = current.map(String.init) ?? "no-stream"
-            switch expected {
-            case .any: return
-            case .noStream where current == nil: return
-            case let .exactly(n) where current == n: return
-            default:
-                throw EventRefusal(.versionConflict, "stream \(stream) expected at version \(expected), actual \(actual)")
-            }
         }
     }
 }

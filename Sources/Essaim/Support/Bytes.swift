@@ -176,3 +176,33 @@ struct ByteReader {
         return bytes.reduce(0) { $0 << 8 | UInt64($1) }
     }
 }
+
+// MARK: Optional values and lists (stored records)
+
+extension ByteWriter {
+    /// An optional string: `u8 0`, or `u8 1` and the string.
+    mutating func optionalText(_ s: String?) {
+        if let s { u8(1); text(s) } else { u8(0) }
+    }
+
+    /// An optional signed integer: `u8 0`, or `u8 1` and its zigzag varint.
+    mutating func optionalZigzag(_ v: Int64?) {
+        if let v { u8(1); zigzag(v) } else { u8(0) }
+    }
+}
+
+extension ByteReader {
+    mutating func optionalText() throws -> String? { try u8() == 0 ? nil : try text() }
+
+    mutating func optionalZigzag() throws -> Int64? { try u8() == 0 ? nil : try zigzag() }
+
+    /// A list: a varint count, then each element.
+    mutating func list<T>(_ element: (inout ByteReader) throws -> T) throws -> [T] {
+        let n = try count()
+        var items: [T] = []
+        items.reserveCapacity(n)
+        for _ in 0..<n { items.append(try element(&self)) }
+        return items
+    }
+}
+

@@ -64,7 +64,7 @@ public struct WorkloadGenerator: Sequence, IteratorProtocol {
         let program: Int
         let capacity: Int
         var applications: [String] = []
-        var status: [String: Catalogue.Status] = [:]
+        var status: [String: ApplicationStatus] = [:]
         var selected: [String] = []
         var sessions = 0
         var baseline: [String: Figures] = [:]
@@ -75,7 +75,7 @@ public struct WorkloadGenerator: Sequence, IteratorProtocol {
             self.capacity = capacity
         }
 
-        var active: [String] { selected.filter { status[$0] == .selected } }
+        var active: [String] { selected.filter { status[$0] == .active } }
     }
 
     private enum Item {
@@ -250,9 +250,11 @@ public struct WorkloadGenerator: Sequence, IteratorProtocol {
             programs[p].territories.append(territory)
             return event(day, .programExtended(ProgramExtended(program: programs[p].id, territories: [territory])))
         case let .site(network, index, opened, territory):
-            let site = Site(site: "n\(network)-s\(index)", name: "Antenne \(territory.dropFirst(3))", network: "n\(network)",
-                            territory: territory, program: random.below(2) == 0 ? "n\(network)-p0" : nil)
-            return event(day, opened ? .siteOpened(site) : .sitePlanned(site))
+            let site = "n\(network)-s\(index)", name = "Antenne \(territory.dropFirst(3))", owner = "n\(network)"
+            let program = random.below(2) == 0 ? "n\(network)-p0" : nil
+            return event(day, opened
+                ? .siteOpened(SiteOpened(site: site, name: name, network: owner, territory: territory, program: program))
+                : .sitePlanned(SitePlanned(site: site, name: name, network: owner, territory: territory, program: program)))
         case let .openCohort(p):
             let program = programs[p]
             let year = CivilDate(daysSinceEpoch: day).description.prefix(4)
@@ -299,27 +301,27 @@ public struct WorkloadGenerator: Sequence, IteratorProtocol {
             schedule(day, .committee(id))
             let active = cohort.active.count
             if active < cohort.capacity && random.below(3) != 0 || active < cohort.capacity / 2 {
-                cohort.status[next] = .selected
+                cohort.status[next] = .active
                 cohort.selected.append(next)
-                return event(day, .candidateSelected(application: next))
+                return event(day, .candidateSelected(CandidateSelected(application: next)))
             }
             if random.below(4) == 0 {
                 cohort.status[next] = .waitlisted
-                return event(day, .candidateWaitlisted(application: next))
+                return event(day, .candidateWaitlisted(CandidateWaitlisted(application: next)))
             }
             cohort.status[next] = .rejected
-            return event(day, .candidateRejected(ApplicationDecision(application: next, reason: random.below(2) == 0 ? "hors critères" : nil)))
+            return event(day, .candidateRejected(CandidateRejected(application: next, reason: random.below(2) == 0 ? "hors critères" : nil)))
         case let .withdraw(id):
             guard let cohort = cohorts[id], let leaving = cohort.active.last else { return nil }
             cohort.status[leaving] = .withdrawn
             schedule(day + 7, .replace(id))
-            return event(day, .participantWithdrew(ApplicationDecision(application: leaving, reason: "cessation d'activité")))
+            return event(day, .participantWithdrew(ParticipantWithdrew(application: leaving, reason: "cessation d'activité")))
         case let .replace(id):
             guard let cohort = cohorts[id], cohort.active.count < cohort.capacity,
                   let next = cohort.applications.first(where: { cohort.status[$0] == .waitlisted }) else { return nil }
-            cohort.status[next] = .selected
+            cohort.status[next] = .active
             cohort.selected.append(next)
-            return event(day, .candidateSelected(application: next))
+            return event(day, .candidateSelected(CandidateSelected(application: next)))
         case let .session(id):
             guard let cohort = cohorts[id] else { return nil }
             cohort.sessions += 1

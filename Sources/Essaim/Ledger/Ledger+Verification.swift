@@ -83,7 +83,8 @@ extension Ledger {
             func problem(_ text: String) {
                 if report.problems.count < 100 { report.problems.append(text) }
             }
-            try store.forEachRaw(from: 1, txn) { position, bytes in
+            let log = log(txn)
+            try log.forEachStored(from: 1, through: .max) { position, bytes in
                 if position != expected { problem("position \(expected) is missing (next is \(position))") }
                 expected = position + 1
                 report.events += 1
@@ -108,10 +109,10 @@ extension Ledger {
                     problem("event at position \(position) has version \(event.version) in \(event.stream), expected \(version)")
                 }
                 nextVersion[event.stream] = event.version + 1
-                if try store.position(of: event.id, txn) != position {
+                if try log.position(of: event.id) != position {
                     problem("id \(event.id) does not point to position \(position)")
                 }
-                if try store.position(inStream: event.stream, version: event.version, txn) != position {
+                if try log.position(inStream: event.stream, version: event.version) != position {
                     problem("stream \(event.stream) version \(event.version) does not point to position \(position)")
                 }
                 for fold in memory { try fold.folder.apply(event) }
@@ -120,14 +121,14 @@ extension Ledger {
             report.streams = nextVersion.count
             report.erasedApplications = try personalKeys.erasedCount(txn)
             var indexed = 0
-            try store.forEachStream(txn) { stream, count in
+            try log.forEachStream { stream, count in
                 indexed += 1
                 if nextVersion[stream].map(Int.init) != count {
                     problem("stream \(stream) indexes \(count) events, the log \(nextVersion[stream] ?? 0)")
                 }
             }
             if indexed != nextVersion.count { problem("the stream index does not match the streams of the log") }
-            if try txn.count(store.ids) != Int(report.events) { problem("the id index does not match the events") }
+            if try log.idCount() != Int(report.events) { problem("the id index does not match the events") }
             for (projection, fresh, folder) in memory {
                 try folder.finish()
                 let persisted = try projections.store(for: projection, txn).entries(withPrefix: [])

@@ -9,7 +9,7 @@ import Glibc
 /// The decoder stops at the first line that does not decode (the appending
 /// thread reports it when its turn comes, so an earlier refusal still wins) and
 /// at ``stop()``. Memory is bounded: at most a few chunks wait at any time.
-final class BackgroundDecoder: @unchecked Sendable {
+final class ImportDecoder: @unchecked Sendable {
     enum Item {
         /// A decoded event and its 1-based line number in its file.
         case event(NewEvent, line: Int)
@@ -45,7 +45,7 @@ final class BackgroundDecoder: @unchecked Sendable {
         let box = Unmanaged.passRetained(self).toOpaque()
         var thread = pthread_t()
         let started = pthread_create(&thread, nil, { argument in
-            let decoder = Unmanaged<BackgroundDecoder>.fromOpaque(argument!).takeRetainedValue()
+            let decoder = Unmanaged<ImportDecoder>.fromOpaque(argument!).takeRetainedValue()
             decoder.run()
             return nil
         }, box)
@@ -53,7 +53,7 @@ final class BackgroundDecoder: @unchecked Sendable {
             self.thread = thread
         } else {
             // No second thread: decode on the caller's thread as chunks are asked for.
-            Unmanaged<BackgroundDecoder>.fromOpaque(box).release()
+            Unmanaged<ImportDecoder>.fromOpaque(box).release()
         }
     }
 

@@ -23,19 +23,20 @@ public struct LedgerStatistics: Sendable, Equatable {
 extension Ledger {
     /// The last position (0 for an empty ledger).
     public func headPosition() throws -> UInt64 {
-        try read { txn in try store.head(txn) }
+        try read { txn in try log(txn).head() }
     }
 
     /// The event at `position`, or `nil` when there is none. Personal data is
     /// decrypted; an erased one reads as ``Leader/erased``.
     public func event(at position: UInt64) throws -> RecordedEvent? {
-        try read { txn in try store.record(at: position, txn).map { try RecordedEvent($0, personal: .open(personalKeys.keys(txn))) } }
+        try read { txn in try log(txn).record(at: position).map { try RecordedEvent($0, personal: .open(personalKeys.keys(txn))) } }
     }
 
     /// The event with `id`, or `nil`.
     public func event(id: EventID) throws -> RecordedEvent? {
         try read { txn in
-            try store.position(of: id, txn).flatMap { try store.record(at: $0, txn) }
+            let log = log(txn)
+            return try log.position(of: id).flatMap { try log.record(at: $0) }
                 .map { try RecordedEvent($0, personal: .open(personalKeys.keys(txn))) }
         }
     }
@@ -46,7 +47,7 @@ extension Ledger {
                              _ body: (RecordedEvent) throws -> Bool) throws {
         try read { txn in
             let keys = personalKeys.keys(txn)
-            try store.forEach(from: start, through: end, txn) { record in try body(try RecordedEvent(record, personal: .open(keys))) }
+            try log(txn).forEachRecord(from: start, through: end) { record in try body(try RecordedEvent(record, personal: .open(keys))) }
         }
     }
 
@@ -60,8 +61,9 @@ extension Ledger {
     /// The events of one stream, in version order (empty for an unknown stream).
     public func events(inStream stream: String) throws -> [RecordedEvent] {
         try read { txn in
-            try store.positions(of: stream, txn).map { position in
-                guard let record = try store.record(at: position, txn) else {
+            let log = log(txn)
+            return try log.positions(ofStream: stream).map { position in
+                guard let record = try log.record(at: position) else {
                     throw LedgerError(.corrupt, "stream \(stream) points to missing position \(position)")
                 }
                 return try RecordedEvent(record, personal: .open(personalKeys.keys(txn)))
@@ -71,7 +73,7 @@ extension Ledger {
 
     /// The last version of `stream`, or `nil` when it has no event.
     public func version(ofStream stream: String) throws -> UInt64? {
-        try read { txn in try store.version(of: stream, txn) }
+        try read { txn in try log(txn).version(ofStream: stream) }
     }
 
     /// Counts and sizes.
@@ -79,7 +81,8 @@ extension Ledger {
         try read { txn in
             var byType = Dictionary(uniqueKeysWithValues: EventType.allCases.map { ($0, 0) })
             var count = 0
-            try store.forEachRaw(from: 1, txn) { position, bytes in
+            let log = log(txn)
+            try log.forEachStored(from: 1, through: .max) { position, bytes in
                 // Layouts 1 and 2 both put the type code in the second byte.
                 guard bytes.count > 1, let type = EventType(code: bytes[1]) else {
                     throw LedgerError(.corrupt, "event at position \(position) has no known type")
@@ -89,7 +92,7 @@ extension Ledger {
                 return true
             }
             return LedgerStatistics(
-                events: count, headPosition: try store.head(txn), streams: try store.streamCount(txn),
+                events: count, headPosition: try log.head(), streams: try log.streamCount(),
                 eventsByType: byType, bytesOnDisk: Self.fileSize(path + "/data.mdb") + Self.fileSize(path + "/lock.mdb"),
                 bytesUsed: environment.usedBytes, mapSize: environment.mapSize)
         }

@@ -68,5 +68,18 @@ public enum ExpectedVersion: Sendable, Hashable, CustomStringConvertible {
         case let .exactly(n): String(n)
         }
     }
+
+    /// Refuses (``EventRefusal/Rule/versionConflict``) when `stream`, now at
+    /// version `current` (`nil`: no event yet), is not at the expected version.
+    func check(current: UInt64?, stream: String) throws {
+        switch self {
+        case .any: return
+        case .noStream where current == nil: return
+        case let .exactly(n) where current == n: return
+        default:
+            let actual = current.map(String.init) ?? "no-stream"
+            throw EventRefusal(.versionConflict, "stream \(stream) expected at version \(self), actual \(actual)")
+        }
+    }
 }
 

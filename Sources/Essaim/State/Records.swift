@@ -1,5 +1,7 @@
-// The records of the built-in read models, one per entity, in the projection's
-// key space: a kind byte and the entity's id. Encoded compactly (varints, see
+// The records of the entities events name, one per entity, in one key space
+// (the `essaim.read-models` projection's): a kind byte and the entity's id. The
+// refusal rules check events against them and the read models are built from
+// them. Encoded compactly (varints, see
 // `ByteWriter`) with fields in a fixed order, so the same fold always writes the
 // same bytes (incremental = replayed). The layout is versioned by
 // `ReadModelsProjection.schemaVersion`: a change there rebuilds the records.
@@ -24,6 +26,8 @@ enum RecordKind: UInt8 {
     case programTimeline = 0x47 // G
     /// Site timeline entries: the site's network, `0x00`, position, index → entry.
     case networkTimeline = 0x48 // H
+    /// Session ids in use (cohort sessions): session → nothing.
+    case session = 0x73 // s
 
     /// The id of an entry of a per-territory index (`coverage`, `siteAt`).
     static func pair(_ territory: String, _ member: String) -> String { territory + "\u{0}" + member }
@@ -57,30 +61,6 @@ extension StoredRecord {
         } catch is ByteReader.Truncated {
             throw LedgerError(.corrupt, "a read-model record does not decode; run `essaim replay`")
         }
-    }
-}
-
-extension ByteWriter {
-    mutating func optionalText(_ s: String?) {
-        if let s { u8(1); text(s) } else { u8(0) }
-    }
-
-    mutating func optionalZigzag(_ v: Int64?) {
-        if let v { u8(1); zigzag(v) } else { u8(0) }
-    }
-}
-
-extension ByteReader {
-    mutating func optionalText() throws -> String? { try u8() == 0 ? nil : try text() }
-
-    mutating func optionalZigzag() throws -> Int64? { try u8() == 0 ? nil : try zigzag() }
-
-    mutating func list<T>(_ element: (inout ByteReader) throws -> T) throws -> [T] {
-        let n = try count()
-        var items: [T] = []
-        items.reserveCapacity(n)
-        for _ in 0..<n { items.append(try element(&self)) }
-        return items
     }
 }
 
@@ -132,13 +112,16 @@ struct ProgramRecord: StoredRecord, Equatable {
     var name: String
     var networks: [String]
     var capacityPerCohort: Int64?
+    /// The criteria of rule 5.
+    var eligibility: Eligibility?
     var cohorts: [String] = []
     var coverage: [CoverageRecord] = []
 
-    init(name: String, networks: [String], capacityPerCohort: Int64?, coverage: [CoverageRecord]) {
+    init(name: String, networks: [String], capacityPerCohort: Int64?, eligibility: Eligibility?, coverage: [CoverageRecord]) {
         self.name = name
         self.networks = networks
         self.capacityPerCohort = capacityPerCohort
+        self.eligibility = eligibility
         self.coverage = coverage
     }
 
@@ -146,12 +129,25 @@ struct ProgramRecord: StoredRecord, Equatable {
         name = try r.text()
         networks = try r.texts()
         capacityPerCohort = try r.optionalZigzag()
+        if try r.u8() == 1 {
+            eligibility = Eligibility(minCompanyAgeYears: try r.optionalZigzag(), minRevenueEur: try r.optionalZigzag(),
+                                      minHeadcount: try r.optionalZigzag())
+        }
         cohorts = try r.texts()
         coverage = try r.list { CoverageRecord(territory: try $0.text(), on: try $0.zigzag()) }
     }
 
     func encode(to w: inout ByteWriter) {
-        w.text(name); w.texts(networks); w.optionalZigzag(capacityPerCohort); w.texts(cohorts)
+        w.text(name); w.texts(networks); w.optionalZigzag(capacityPerCohort)
+        if let eligibility {
+            w.u8(1)
+            w.optionalZigzag(eligibility.minCompanyAgeYears)
+            w.optionalZigzag(eligibility.minRevenueEur)
+            w.optionalZigzag(eligibility.minHeadcount)
+        } else {
+            w.u8(0)
+        }
+        w.texts(cohorts)
         w.varint(UInt64(coverage.count))
         for c in coverage { w.text(c.territory); w.zigzag(c.on) }
     }
@@ -165,30 +161,59 @@ struct SessionRecord: Equatable {
 struct CohortRecord: StoredRecord, Equatable {
     var program: String
     var label: String
+    /// The cohort's capacity, else the program's `capacityPerCohort`.
     var capacity: Int64?
+    /// Last day to apply (rule 4), in days since 1970-01-01.
+    var applicationDeadline: Int64?
+    /// Participants selected and not withdrawn (rule 7).
+    var active = 0
     var sessions: [SessionRecord] = []
     /// In submission (log) order.
     var applications: [String] = []
 
-    init(program: String, label: String, capacity: Int64?) {
+    init(program: String, label: String, capacity: Int64?, applicationDeadline: Int64?) {
         self.program = program
         self.label = label
         self.capacity = capacity
+        self.applicationDeadline = applicationDeadline
     }
 
     init(from r: inout ByteReader) throws {
         program = try r.text()
         label = try r.text()
         capacity = try r.optionalZigzag()
+        applicationDeadline = try r.optionalZigzag()
+        active = Int(try r.varint())
         sessions = try r.list { SessionRecord(day: try $0.zigzag(), position: try $0.varint()) }
         applications = try r.texts()
     }
 
     func encode(to w: inout ByteWriter) {
-        w.text(program); w.text(label); w.optionalZigzag(capacity)
+        w.text(program); w.text(label); w.optionalZigzag(capacity); w.optionalZigzag(applicationDeadline)
+        w.varint(UInt64(active))
         w.varint(UInt64(sessions.count))
         for s in sessions { w.zigzag(s.day); w.varint(s.position) }
         w.texts(applications)
+    }
+}
+
+/// The three business figures growth is computed on, in report order.
+enum Metric: String, CaseIterable {
+    case revenueEur, exportRevenueEur, headcount
+
+    /// Position in report order.
+    var index: Int {
+        switch self {
+        case .revenueEur: 0
+        case .exportRevenueEur: 1
+        case .headcount: 2
+        }
+    }
+
+    static func values(_ figures: Figures?) -> [(Metric, Int64)] {
+        guard let figures else { return [] }
+        return [(.revenueEur, figures.revenueEur), (.exportRevenueEur, figures.exportRevenueEur), (.headcount, figures.headcount)]
+            .compactMap { metric, value in value.map { (metric, $0) } }
     }
 }
 
@@ -236,6 +261,9 @@ enum ApplicationStatus: UInt8 {
         case .withdrawn: "withdrawn"
         }
     }
+
+    /// The status in the committee's words, as refusals say it (`selected` for active).
+    var decisionName: String { self == .active ? "selected" : name }
 }
 
 struct ApplicationRecord: StoredRecord, Equatable {

@@ -1,0 +1,110 @@
+// Coding shared by event types of the same shape: the committee's decisions
+// and other events about one application.
+
+/// An event about one application and nothing else (`CandidateSelected`, `CandidateWaitlisted`).
+protocol ApplicationEvent: CatalogueEvent {
+    var application: String { get }
+    init(application: String)
+}
+
+extension ApplicationEvent {
+    var stream: String { "application-\(application)" }
+
+    init(data r: inout ObjectReader) throws(Malformed) { self.init(application: try r.identifier("application")) }
+
+    var data: JSONValue { .members([("application", .string(application))]) }
+
+    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws { self.init(application: try r.text()) }
+
+    func store(into w: inout ByteWriter, sealingWith keys: PersonalKeys?) { w.text(application) }
+}
+
+/// An event about one application with an optional reason (`CandidateRejected`,
+/// `ParticipantWithdrew`, `PersonalDataErased`).
+protocol ReasonedApplicationEvent: CatalogueEvent {
+    var application: String { get }
+    var reason: String? { get }
+    init(application: String, reason: String?)
+}
+
+extension ReasonedApplicationEvent {
+    var stream: String { "application-\(application)" }
+
+    /// `because`, or nothing without a reason.
+    var reasonSuffix: String { reason.map { ": \($0)" } ?? "" }
+
+    init(data r: inout ObjectReader) throws(Malformed) {
+        self.init(application: try r.identifier("application"), reason: try r.optionalString("reason"))
+    }
+
+    var data: JSONValue { .members([("application", .string(application)), ("reason", reason.map(JSONValue.string))]) }
+
+    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
+        let present = try r.varint()
+        self.init(application: try r.text(), reason: present & 1 != 0 ? try r.text() : nil)
+    }
+
+    func store(into w: inout ByteWriter, sealingWith keys: PersonalKeys?) {
+        w.presence(reason != nil)
+        w.text(application)
+        if let reason { w.text(reason) }
+    }
+}
+
+/// A site of a network in a territory (`SitePlanned`, `SiteOpened`).
+protocol SiteEvent: CatalogueEvent {
+    var site: String { get }
+    var name: String { get }
+    var network: String { get }
+    var territory: String { get }
+    var program: String? { get }
+    init(site: String, name: String, network: String, territory: String, program: String?)
+}
+
+extension SiteEvent {
+    var stream: String { "site-\(site)" }
+
+    init(data r: inout ObjectReader) throws(Malformed) {
+        self.init(site: try r.identifier("site"), name: try r.string("name"), network: try r.identifier("network"),
+                  territory: try r.identifier("territory"), program: try r.optionalIdentifier("program"))
+    }
+
+    var data: JSONValue {
+        .members([("site", .string(site)), ("name", .string(name)), ("network", .string(network)),
+                  ("territory", .string(territory)), ("program", program.map(JSONValue.string))])
+    }
+
+    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
+        let present = try r.varint()
+        self.init(site: try r.text(), name: try r.text(), network: try r.text(), territory: try r.text(),
+                  program: present & 1 != 0 ? try r.text() : nil)
+    }
+
+    func store(into w: inout ByteWriter, sealingWith keys: PersonalKeys?) {
+        w.presence(program != nil)
+        w.text(site); w.text(name); w.text(network); w.text(territory)
+        if let program { w.text(program) }
+    }
+
+    /// Rule 2: a registered network, a defined territory, a known program.
+    func checkReferences(_ entities: Entities) throws {
+        try entities.requireNetwork(network)
+        try entities.requireTerritory(territory, field: "territory")
+        if let program { _ = try entities.requireProgram(program) }
+    }
+
+    /// Files the site (its latest details win) and its timeline entry.
+    func record(in entities: Entities, _ context: EventContext, opened: Bool) throws {
+        var record = try entities.sites.get(site) ?? SiteRecord(name: name, network: network, program: program, territory: territory)
+        record.name = name
+        record.network = network
+        record.program = program
+        record.territory = territory
+        if opened { record.openedOn = context.day } else { record.plannedOn = context.day }
+        entities.sites.put(site, record)
+        entities.siteAt.put(RecordKind.pair(territory, site), MarkerRecord())
+        try entities.timeline(context.position, [TimelineRecord(
+            on: context.day, kind: opened ? "site-opened" : "site-planned", program: program, network: network,
+            territory: territory, site: site, position: context.position)])
+    }
+}

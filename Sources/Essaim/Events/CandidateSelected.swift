@@ -1,0 +1,46 @@
+/// `CandidateSelected`: the committee selects an application.
+public struct CandidateSelected: Sendable, Equatable {
+    /// Application identifier.
+    public var application: String
+
+    /// A selection.
+    public init(application: String) { self.application = application }
+}
+
+extension EventType {
+    /// `CandidateSelected`.
+    public static let candidateSelected = EventType("CandidateSelected", code: 7)
+}
+
+extension CandidateSelected: ApplicationEvent {
+    static var type: EventType { .candidateSelected }
+    var event: DomainEvent { .candidateSelected(self) }
+    var summary: String { "\(application) selected" }
+
+    /// Rule 2 (a known application), rule 6 (pending or waitlisted), rule 7 (a free seat).
+    func check(against entities: Entities, occurredAt: OccurredAt) throws {
+        let record = try entities.requireApplication(application)
+        try record.requireDecision(from: [.pending, .waitlisted], "select", application)
+        let cohort = try entities.requireCohort(record.cohort)
+        if let capacity = cohort.capacity, Int64(cohort.active) >= capacity {
+            throw EventRefusal(.full, "cohort \(record.cohort) has \(cohort.active) active participants for \(capacity) seats")
+        }
+    }
+
+    func apply(to entities: Entities, _ context: EventContext) throws {
+        var cohort: String?
+        var territory: String?
+        try entities.applications.update(application) {
+            if $0.state != .active { cohort = $0.cohort }
+            territory = $0.selectedOn == nil ? $0.territory : nil
+            $0.state = .active
+            $0.selectedOn = context.day
+            $0.selectedPosition = context.position
+        }
+        if let cohort { try entities.cohorts.update(cohort) { $0.active += 1 } }
+        if let territory {
+            if try entities.participants.get(territory) == nil { entities.participants.put(territory, CountRecord(count: 0)) }
+            try entities.participants.update(territory) { $0.count += 1 }
+        }
+    }
+}

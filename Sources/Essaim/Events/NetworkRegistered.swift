@@ -1,0 +1,59 @@
+/// `NetworkRegistered`: a network exists, based in a territory.
+public struct NetworkRegistered: Sendable, Equatable {
+    /// Network identifier.
+    public var network: String
+    /// Display name.
+    public var name: String
+    /// Kind, from the catalogue's list.
+    public var kind: NetworkKind
+    /// A defined territory code.
+    public var territory: String
+
+    /// A network registration.
+    public init(network: String, name: String, kind: NetworkKind, territory: String) {
+        self.network = network
+        self.name = name
+        self.kind = kind
+        self.territory = territory
+    }
+}
+
+extension EventType {
+    /// `NetworkRegistered`.
+    public static let networkRegistered = EventType("NetworkRegistered", code: 2)
+}
+
+extension NetworkRegistered: CatalogueEvent {
+    static var type: EventType { .networkRegistered }
+    var event: DomainEvent { .networkRegistered(self) }
+    var stream: String { "network-\(network)" }
+    var summary: String { "\(name), \(kind.rawValue) based in \(territory)" }
+
+    init(data r: inout ObjectReader) throws(Malformed) {
+        self.init(network: try r.identifier("network"), name: try r.string("name"),
+                  kind: try r.choice("kind", NetworkKind.self), territory: try r.identifier("territory"))
+    }
+
+    var data: JSONValue {
+        .members([("network", .string(network)), ("name", .string(name)), ("kind", .string(kind.rawValue)),
+                  ("territory", .string(territory))])
+    }
+
+    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
+        self.init(network: try r.text(), name: try r.text(), kind: try r.enumeration(), territory: try r.text())
+    }
+
+    func store(into w: inout ByteWriter, sealingWith keys: PersonalKeys?) {
+        w.text(network); w.text(name); w.enumeration(kind); w.text(territory)
+    }
+
+    /// Rule 3 (a new id), rule 2 (a defined territory).
+    func check(against entities: Entities, occurredAt: OccurredAt) throws {
+        try entities.requireNew(entities.networks, network, "network")
+        try entities.requireTerritory(territory, field: "territory")
+    }
+
+    func apply(to entities: Entities, _ context: EventContext) throws {
+        entities.networks.put(network, NetworkRecord(name: name))
+    }
+}

@@ -1,0 +1,232 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What an append or import did.
+public struct AppendReport: Sendable, Equatable {
+    /// Events stored.
+    public var appended = 0
+    /// Events skipped because the same id was already stored with the same content.
+    public var duplicates = 0
+    /// Of those, events whose stored personal data was erased since: skipped, so
+    /// that an export taken before an erasure does not bring the person back.
+    public var erasedDuplicates = 0
+    /// Position of the first event stored, when any was.
+    public var firstPosition: UInt64?
+    /// Position of the last event stored, when any was.
+    public var lastPosition: UInt64?
+    /// Each event of the input, stored or found already stored, in input order
+    /// (an import from files keeps them only when asked, so that a large import
+    /// does not hold them all in memory).
+    public var events: [AppendedEvent] = []
+
+    /// An empty report.
+    public init() {}
+}
+
+/// Where one event of an append is in the log.
+public struct AppendedEvent: Sendable, Equatable {
+    /// The event's id (generated when the input had none).
+    public var id: EventID
+    /// Its type.
+    public var type: EventType
+    /// Its position.
+    public var position: UInt64
+    /// The stream it is filed in.
+    public var stream: String
+    /// Its version in that stream.
+    public var version: UInt64
+    /// `true` when the same event was already stored (and this one skipped).
+    public var isDuplicate: Bool
+}
+
+/// What ``Ledger/forget(application:reason:)`` did.
+public enum ErasureOutcome: Sendable, Equatable {
+    /// The key was destroyed and the erasure recorded at this position.
+    case erased(position: UInt64)
+    /// It was erased before; nothing changed.
+    case alreadyErased
+}
+
+/// Progress of a long import, reported every few thousand lines.
+public struct ImportProgress: Sendable {
+    /// Lines read so far.
+    public var lines: Int
+    /// Bytes read so far.
+    public var bytes: Int
+    /// Total bytes of all inputs, when known.
+    public var totalBytes: Int?
+}
+
+extension Ledger {
+    /// Appends a batch atomically: every event is checked against the refusal rules
+    /// (and its expected version) in order; if one is refused, none is stored and
+    /// the ``EventRefusal`` names it (its `line` is the 1-based index in `events`).
+    @discardableResult
+    public func append(_ events: [NewEvent]) throws -> AppendReport {
+        try write { txn in
+            var batch = try AppendBatch(ledger: self, txn: txn)
+            for (index, event) in events.enumerated() {
+                try batch.add(event, line: events.count > 1 ? index + 1 : nil, source: nil)
+            }
+            return try batch.finish()
+        }
+    }
+
+    /// Appends one event; see ``append(_:)-([NewEvent])``.
+    @discardableResult
+    public func append(_ event: NewEvent) throws -> AppendReport {
+        try append([event])
+    }
+
+    /// Imports JSON Lines files (`events.md` format) all-or-nothing: every line is
+    /// checked in order; the first refused line aborts the import and nothing is stored.
+    ///
+    /// Blank lines are skipped. Lines are decoded on a second thread while this one
+    /// checks and stores them. `progress` is called about every 10,000 lines. With
+    /// `reportingEachEvent`, the report lists every event (``AppendReport/events``).
+    @discardableResult
+    public func importFiles(_ paths: [String], reportingEachEvent: Bool = false,
+                            progress: ((ImportProgress) -> Void)? = nil) throws -> AppendReport {
+        var total = 0
+        for path in paths {
+            var info = stat()
+            guard stat(path, &info) == 0 else {
+                throw LedgerError(.missing, "cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            total += Int(info.st_size)
+        }
+        // Size the map for the whole import up front so it rarely has to be retried.
+        try storage { try environment.reserve(bytes: total * 3) }
+        return try write { txn in
+            var batch = try AppendBatch(ledger: self, txn: txn, reportingEachEvent: reportingEachEvent)
+            let decoder = ImportDecoder(paths: paths)
+            defer { decoder.stop() }
+            var reported = 0
+            while let chunk = decoder.next() {
+                for item in chunk.items {
+                    switch item {
+                    case let .event(event, line): try batch.add(event, line: line, source: chunk.source)
+                    case let .refused(refusal): throw refusal
+                    case let .failed(error): throw error
+                    }
+                }
+                if chunk.lines / 10_000 > reported {
+                    reported = chunk.lines / 10_000
+                    progress?(ImportProgress(lines: chunk.lines, bytes: chunk.bytes, totalBytes: total))
+                }
+            }
+            return try batch.finish()
+        }
+    }
+
+    /// Erases the personal data of an application (its leader's name and email):
+    /// destroys its key, then appends a `PersonalDataErased` event. Everything else
+    /// about the application stays. Erasing again changes nothing.
+    @discardableResult
+    public func forget(application: String, reason: String? = nil) throws -> ErasureOutcome {
+        try write { txn in
+            if try personalKeys.isErased(application, txn) { return .alreadyErased }
+            var batch = try AppendBatch(ledger: self, txn: txn)
+            let erasure = NewEvent(occurredAt: OccurredAt(Instant.now().utcDate),
+                                   event: .personalDataErased(PersonalDataErased(application: application, reason: reason)))
+            try batch.add(erasure, line: nil, source: nil)
+            return .erased(position: try batch.finish().lastPosition ?? 0)
+        }
+    }
+
+    /// Imports JSON Lines held in memory; see ``importFiles(_:progress:)``.
+    @discardableResult
+    public func importJSONLines(_ text: String) throws -> AppendReport {
+        try write { txn in
+            var batch = try AppendBatch(ledger: self, txn: txn)
+            for (index, line) in text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+                try batch.add(line: .text(ArraySlice(line)), number: index + 1, source: nil)
+            }
+            return try batch.finish()
+        }
+    }
+}
+
+/// The events of one write transaction, appended one by one: each is checked
+/// against the refusal rules over the entities named before it, filed in the
+/// log, and folded into every projection.
+struct AppendBatch {
+    private var log: EventStore.Appender
+    private let entities: Entities
+    private let folders: [any EventFolder]
+    private let projections: ProjectionSet
+    private let keys: PersonalKeys
+    private let reportingEachEvent: Bool
+    private(set) var report = AppendReport()
+
+    init(ledger: Ledger, txn: Transaction, reportingEachEvent: Bool = true) throws {
+        log = try EventStore.Appender(store: ledger.store, txn: txn)
+        projections = ledger.projections
+        (entities, folders) = projections.folders(txn)
+        keys = ledger.personalKeys.keys(txn)
+        self.reportingEachEvent = reportingEachEvent
+    }
+
+    /// Writes the read models, makes new keys durable and moves the projections'
+    /// checkpoints to the new head; call before commit.
+    func finish() throws -> AppendReport {
+        for folder in folders { try folder.finish() }
+        try keys.store.sync()
+        if let last = report.lastPosition { try projections.checkpoint(last, log.log.txn) }
+        return report
+    }
+
+    mutating func add(line: LineReader.Line, number: Int, source: String?) throws {
+        if let event = try EventLine.decode(line, number: number, source: source) { try add(event, line: number, source: source) }
+    }
+
+    mutating func add(_ event: NewEvent, line: Int?, source: String?) throws {
+        var event = event
+        let id = event.id ?? EventID.random()
+        event.id = id
+        do {
+            if let position = try log.position(of: id) {
+                guard let stored = try log.record(at: position) else {
+                    throw LedgerError(.corrupt, "id \(id) points to missing position \(position)")
+                }
+                switch try event.compare(with: stored, keys: keys) {
+                case .same: break
+                case .sameButErased: report.erasedDuplicates += 1
+                case .different:
+                    throw EventRefusal(.idConflict, "id already stored at position \(position) with different content")
+                }
+                report.duplicates += 1
+                if reportingEachEvent {
+                    report.events.append(AppendedEvent(id: id, type: event.event.type, position: position, stream: event.event.stream,
+                                                       version: stored.version, isDuplicate: true))
+                }
+                return
+            }
+            try event.event.check(against: entities, occurredAt: event.occurredAt)
+            if case let .personalDataErased(e) = event.event { try keys.store.erase(e.application, log.log.txn) }
+            // Sealing may create the application's key: only for an event that is stored.
+            let stored = try log.append(try EventRecord(event, keys: keys)) { current in
+                try event.expectedVersion.check(current: current, stream: event.event.stream)
+            }
+            // The read models change in the same transaction as the log; they never see personal data.
+            let recorded = RecordedEvent(position: stored.position, version: stored.version, recordedAt: stored.recordedAt,
+                                         id: id, occurredAt: event.occurredAt, event: event.event.withoutPersonalData,
+                                         metadata: event.metadata)
+            for folder in folders { try folder.apply(recorded) }
+            report.appended += 1
+            report.firstPosition = report.firstPosition ?? stored.position
+            report.lastPosition = stored.position
+            if reportingEachEvent {
+                report.events.append(AppendedEvent(id: id, type: event.event.type, position: stored.position, stream: stored.stream,
+                                                   version: stored.version, isDuplicate: false))
+            }
+        } catch var refusal as EventRefusal {
+            refusal.line = line
+            refusal.source = source
+            refusal.eventType = event.event.type.rawValue
+            refusal.eventID = id.description
+            throw refusal
+        }
+    }
+}

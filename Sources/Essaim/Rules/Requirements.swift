@@ -1,0 +1,53 @@
+// The checks the refusal rules share (`events.md`, rules 2, 3 and 6), over the
+// entities named by earlier events. Each event type's own rules are in its file
+// in `Events/` (`check(against:occurredAt:)`); rule 1, malformed input, is
+// decoding's job.
+
+extension Entities {
+    /// Rule 2: `what` `id` that no earlier event defined.
+    static func unknown(_ what: String, _ id: String) -> EventRefusal {
+        EventRefusal(.unknownReference, "\(what) \(id) is not defined by any earlier event")
+    }
+
+    /// Rule 3: `id` must not be in use in `entities`.
+    func requireNew<Record>(_ entities: RecordCache<Record>, _ id: String, _ what: String) throws {
+        if try entities.get(id) != nil { throw EventRefusal(.duplicateDefinition, "\(what) \(id) is already defined") }
+    }
+
+    /// Rule 2: a defined territory, named by `field`.
+    func requireTerritory(_ code: String, field: String) throws {
+        guard try territories.get(code) != nil else { throw Self.unknown("territory (\(field))", code) }
+    }
+
+    /// Rule 2: a registered network.
+    func requireNetwork(_ id: String) throws {
+        guard try networks.get(id) != nil else { throw Self.unknown("network", id) }
+    }
+
+    /// Rule 2: a launched program.
+    func requireProgram(_ id: String) throws -> ProgramRecord {
+        guard let program = try programs.get(id) else { throw Self.unknown("program", id) }
+        return program
+    }
+
+    /// Rule 2: an opened cohort.
+    func requireCohort(_ id: String) throws -> CohortRecord {
+        guard let cohort = try cohorts.get(id) else { throw Self.unknown("cohort", id) }
+        return cohort
+    }
+
+    /// Rule 2: a submitted application.
+    func requireApplication(_ id: String) throws -> ApplicationRecord {
+        guard let application = try applications.get(id) else { throw Self.unknown("application", id) }
+        return application
+    }
+}
+
+extension ApplicationRecord {
+    /// Rule 6: a committee decision (`verb`) is allowed only from the states `allowed`.
+    func requireDecision(from allowed: [ApplicationStatus], _ verb: String, _ id: String) throws {
+        guard allowed.contains(state) else {
+            throw EventRefusal(.decisionOutOfOrder, "cannot \(verb) application \(id): it is already \(state.decisionName)")
+        }
+    }
+}

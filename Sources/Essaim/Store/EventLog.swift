@@ -1,0 +1,61 @@
+/// The event log as the ledger reads it, from one consistent snapshot: records
+/// at gapless positions from 1, each filed in a stream at the next version, ids
+/// unique, every record sealed into the integrity chain.
+///
+/// This is the storage seam: the ledger's appending, reading and checking go
+/// through it and name no storage engine. ``EventStore`` (LMDB) is today's
+/// implementation. The log deals in ``EventRecord``s; what their data means is
+/// the domain's business. (Personal-data keys sit behind a seam of their own,
+/// `PersonalKeyStore`.)
+protocol EventLogReader {
+    /// The last position (0 when the log is empty).
+    func head() throws -> UInt64
+    /// The stored chain hash of the record at `position`.
+    func chainHash(at position: UInt64) throws -> [UInt8]
+    /// The record at `position`, or `nil`.
+    func record(at position: UInt64) throws -> EventRecord?
+    /// The position of the record with `id`, or `nil`.
+    func position(of id: EventID) throws -> UInt64?
+    /// The last version of `stream`, or `nil` when it has no record.
+    func version(ofStream stream: String) throws -> UInt64?
+    /// The positions of `stream`'s records, in version order.
+    func positions(ofStream stream: String) throws -> [UInt64]
+    /// Calls `body` with each stream's name and number of records, in name order.
+    func forEachStream(_ body: (String, Int) throws -> Void) throws
+    /// How many ids the id index holds.
+    func idCount() throws -> Int
+    /// Calls `body` with each stored record's position and bytes (valid only
+    /// during the call) from `start` through `end`; `body` returns `false` to stop.
+    func forEachStored(from start: UInt64, through end: UInt64,
+                       _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws
+}
+
+/// The event log inside one write: what ``EventLogReader`` reads, plus appending.
+protocol EventLogAppender: EventLogReader {
+    /// Files `record` in its stream at the next version and the next position,
+    /// stamped with the write's time and sealed into the chain. `checkVersion`
+    /// sees the stream's current version first and throws to refuse the record.
+    mutating func append(_ record: EventRecord, checkVersion: (UInt64?) throws -> Void) throws -> EventRecord
+}
+
+extension EventLogReader {
+    /// Every record from `start` through `end`, decoded, in position order.
+    func forEachRecord(from start: UInt64, through end: UInt64 = .max, _ body: (EventRecord) throws -> Bool) throws {
+        try forEachStored(from: start, through: end) { position, bytes in
+            try body(try EventRecord.decode(bytes, position: position))
+        }
+    }
+
+    /// The position of `stream`'s record at `version`, or `nil`.
+    func position(inStream stream: String, version: UInt64) throws -> UInt64? {
+        let all = try positions(ofStream: stream)
+        return version < all.count ? all[Int(version)] : nil
+    }
+
+    /// Number of streams.
+    func streamCount() throws -> Int {
+        var count = 0
+        try forEachStream { _, _ in count += 1 }
+        return count
+    }
+}
