@@ -56,12 +56,10 @@ extension EssaimCommand {
             ])
             var event = try EventLine.decode(envelope: envelope)
             event.expectedVersion = ExpectedVersion(expectedVersion)!
-            if event.id == nil { event.id = EventID.random() }
-            let report = try target.append(event)
-            guard let stored = try target.event(id: event.id!) else {
-                throw CommandFailure(message: "the event was not found after appending it")
+            guard let stored = try target.append(event).events.first else {
+                throw CommandFailure(message: "the ledger did not report the event it appended")
             }
-            let verb = report.duplicates > 0 ? "duplicate of" : "appended"
+            let verb = stored.isDuplicate ? "duplicate of" : "appended"
             Output.line("\(verb) \(stored.type.rawValue) \(stored.id) at position \(stored.position), stream \(stored.stream) version \(stored.version)")
         }
     }

@@ -22,6 +22,7 @@ struct EssaimCommand: ParsableCommand {
               essaim --ledger club.ledger import Fixtures/territories-fr.jsonl Fixtures/seeds.jsonl
               essaim --ledger club.ledger stats
             """,
+        version: Ledger.essaimVersion,
         subcommands: [Init.self, Import.self, Append.self, Export.self, Log.self, Query.self, Replay.self, Verify.self, Stats.self, Forget.self, Generate.self, Demo.self]
     )
 

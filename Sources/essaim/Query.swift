@@ -109,7 +109,7 @@ extension EssaimCommand.Query {
                 ?? network.map { .network($0) } ?? .territory(territory!)
             let g = try options.open().growth(scope, milestone: milestone, bounds: options.bounds)
             let f = g.funnel
-            let funnel = Table(title: "Funnel (\(String(describing: scope)))",
+            let funnel = Table(title: "Funnel — \(scope)",
                                headers: ["applications", "participants", "rejected", "waitlisted", "withdrawn", "pending", "selection rate"],
                                rows: [[.number(Int64(f.applications)), .number(Int64(f.participants)), .number(Int64(f.rejected)),
                                        .number(Int64(f.waitlisted)), .number(Int64(f.withdrawn)), .number(Int64(f.pending)), .ratio(f.selectionRate)]])

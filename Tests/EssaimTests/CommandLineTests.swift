@@ -1,3 +1,4 @@
+import Essaim
 import Foundation
 import Testing
 
@@ -128,10 +129,15 @@ import Testing
                                      "--data", #"{"application":"A2"}"#, "--occurred-at", "2021-05-28", "--expected-version", "3"])
         #expect(conflict.status == 1)
         #expect(conflict.stderr.contains("expected at version 3, actual 0"))
-        let ok = try Self.run(["--ledger", ledger, "append", "--type", "CandidateWaitlisted",
-                               "--data", #"{"application":"A2"}"#, "--occurred-at", "2021-05-28", "--expected-version", "0"])
+        let waitlist = ["--ledger", ledger, "append", "--type", "CandidateWaitlisted", "--id", "0c7b3a5e-8f6d-4d2a-9b1e-3f5a7c9d1e2f",
+                        "--data", #"{"application":"A2"}"#, "--occurred-at", "2021-05-28"]
+        let ok = try Self.run(waitlist + ["--expected-version", "0"])
         #expect(ok.status == 0, "\(ok.stderr)")
-        #expect(ok.stdout.contains("at position 11, stream application-A2 version 1"))
+        #expect(ok.stdout == "appended CandidateWaitlisted 0c7b3a5e-8f6d-4d2a-9b1e-3f5a7c9d1e2f at position 11, stream application-A2 version 1\n")
+        // The same event again is a duplicate, reported where the first one went.
+        let again = try Self.run(waitlist)
+        #expect(again.status == 0)
+        #expect(again.stdout.hasPrefix("duplicate of CandidateWaitlisted 0c7b3a5e-8f6d-4d2a-9b1e-3f5a7c9d1e2f at position 11, stream application-A2 version 1"))
         let badJSON = try Self.run(["--ledger", ledger, "append", "--type", "CandidateSelected", "--data", "{nope"])
         #expect(badJSON.status == 1 && badJSON.stderr.contains("rule 1"))
     }
@@ -152,6 +158,16 @@ import Testing
         #expect(stats.stdout.contains("TerritoryDefined              4"))
         let json = try Self.run(["--ledger", ledger, "stats", "--format", "json"])
         #expect(json.stdout.contains(#""events":10"#))
+    }
+
+    @Test("--version prints the version; completion scripts for bash, zsh and fish")
+    func versionAndCompletions() throws {
+        let version = try Self.run(["--version"])
+        #expect(version.status == 0 && version.stdout == Ledger.essaimVersion + "\n")
+        for shell in ["bash", "zsh", "fish"] {
+            let script = try Self.run(["--generate-completion-script", shell])
+            #expect(script.status == 0 && script.stdout.contains("essaim") && script.stdout.contains("query"), "\(shell)")
+        }
     }
 
     @Test("every subcommand's --help has an example", arguments: ["init", "import", "append", "export", "log", "stats", "generate", "forget"])

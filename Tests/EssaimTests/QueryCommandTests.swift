@@ -50,6 +50,8 @@ import Testing
         let table = try CommandLineTests.run(["--ledger", ledger, "query", "growth", "--program", "alexis-poles", "--format", "table"])
         #expect(table.status == 0)
         #expect(table.stdout.contains("60 %") && table.stdout.contains("30 %"))
+        // Captions speak to people: no Swift value description.
+        #expect(table.stdout.contains("Funnel — program alexis-poles") && !table.stdout.contains("(\""))
         let csv = try CommandLineTests.run(["--ledger", ledger, "query", "expansion", "--network", "alexis", "--format", "csv"])
         let rows = csv.stdout.split(separator: "\n")
         #expect(rows.first == "on,kind,program,network,territory,site")

@@ -8,47 +8,47 @@ import Glibc
 ///
 /// Raw `MDB_*` and `errno` codes are turned into this type in exactly one place,
 /// ``LMDBError/check(_:_:)``; nothing above the LMDB layer sees an `Int32`.
-public struct LMDBError: Error, Sendable, CustomStringConvertible {
+struct LMDBError: Error, Sendable, CustomStringConvertible {
     /// A stable classification of storage errors.
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
+    struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        var rawValue: String
+        init(rawValue: String) { self.rawValue = rawValue }
+        var description: String { rawValue }
 
         /// The memory map is full; handled inside ``Environment`` by growing the map.
-        public static let mapFull = Code(rawValue: "map-full")
+        static let mapFull = Code(rawValue: "map-full")
         /// Another process grew the map; handled inside ``Environment``.
-        public static let mapResized = Code(rawValue: "map-resized")
+        static let mapResized = Code(rawValue: "map-resized")
         /// A key was not found.
-        public static let notFound = Code(rawValue: "not-found")
+        static let notFound = Code(rawValue: "not-found")
         /// The key exists already (with `MDB_NOOVERWRITE`) .
-        public static let keyExists = Code(rawValue: "key-exists")
+        static let keyExists = Code(rawValue: "key-exists")
         /// The files are not an LMDB environment, or are damaged.
-        public static let corrupt = Code(rawValue: "corrupt")
+        static let corrupt = Code(rawValue: "corrupt")
         /// The files were written by an incompatible LMDB version.
-        public static let versionMismatch = Code(rawValue: "version-mismatch")
+        static let versionMismatch = Code(rawValue: "version-mismatch")
         /// Too many readers, databases or dirty pages for the configured limits.
-        public static let limitReached = Code(rawValue: "limit-reached")
+        static let limitReached = Code(rawValue: "limit-reached")
         /// The ledger's files or directory do not exist.
-        public static let missing = Code(rawValue: "missing")
+        static let missing = Code(rawValue: "missing")
         /// Permission denied, or a read-only file system.
-        public static let permissionDenied = Code(rawValue: "permission-denied")
+        static let permissionDenied = Code(rawValue: "permission-denied")
         /// The disk or a file-size limit is exhausted.
-        public static let diskFull = Code(rawValue: "disk-full")
+        static let diskFull = Code(rawValue: "disk-full")
         /// The environment is locked by another process.
-        public static let busy = Code(rawValue: "busy")
+        static let busy = Code(rawValue: "busy")
         /// Any other error.
-        public static let other = Code(rawValue: "other")
+        static let other = Code(rawValue: "other")
     }
 
     /// What kind of failure this is.
-    public var code: Code
+    var code: Code
     /// The raw return code (an `MDB_*` value or an `errno`), for diagnostics.
-    public var status: Int32
+    var status: Int32
     /// The operation that failed and LMDB's explanation.
-    public var message: String
+    var message: String
 
-    public var description: String { message }
+    var description: String { message }
 
     /// Turns a non-zero LMDB return code into a thrown ``LMDBError``.
     @inline(__always)

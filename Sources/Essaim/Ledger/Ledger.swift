@@ -39,6 +39,9 @@ public struct LedgerConfiguration: Sendable {
 /// A `Ledger` is safe to share between threads: reads run concurrently, writes
 /// are serialized by LMDB (also across processes).
 public final class Ledger: Sendable {
+    /// The version of Essaim (the library and the `essaim` command), as in `CHANGELOG.md`.
+    public static let essaimVersion = "0.3.0"
+
     /// The ledger's directory.
     public let path: String
     let environment: Environment

@@ -34,11 +34,12 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
     public var code: Code
     /// A message for people.
     public var message: String
-    /// The underlying storage error, when there is one.
-    public var underlying: LMDBError?
+    /// The error that caused this one (a storage engine's or the system's), when
+    /// there is one; for diagnostics, not for deciding what to do (use ``code``).
+    public var underlying: (any Error)?
 
     /// An error with a code and a message.
-    public init(_ code: Code, _ message: String, underlying: LMDBError? = nil) {
+    public init(_ code: Code, _ message: String, underlying: (any Error)? = nil) {
         self.code = code
         self.message = message
         self.underlying = underlying

@@ -2,8 +2,11 @@
 /// metric from baseline to latest outcome, and conversion to a milestone.
 public struct GrowthReport: Sendable, Equatable {
     /// Whose participants are counted.
-    public enum Scope: Sendable, Equatable {
+    public enum Scope: Sendable, Equatable, CustomStringConvertible {
         case cohort(String), program(String), network(String), territory(String)
+
+        /// `program alexis-poles`: the kind and the id, for people.
+        public var description: String { "\(kind) \(id)" }
 
         var kind: String {
             switch self {
