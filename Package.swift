@@ -43,12 +43,14 @@ let package = Package(
         // appends, queries) from one run.
         .executableTarget(
             name: "essaim-bench",
-            dependencies: ["Essaim", "EssaimCLMDB", "EssaimToolSupport"]
+            dependencies: ["Essaim", "EssaimCLMDB", "EssaimToolSupport",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // `tools/crashtest`: SIGKILL a writer at random moments, check the ledger each time.
         .executableTarget(
             name: "essaim-crashtest",
-            dependencies: ["Essaim", "EssaimToolSupport"]
+            dependencies: ["Essaim", "EssaimToolSupport",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Helpers shared by the two tool executables.
         .target(name: "EssaimToolSupport"),

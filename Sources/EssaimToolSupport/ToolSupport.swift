@@ -20,12 +20,6 @@ public func fail(_ message: String) -> Never {
     exit(2)
 }
 
-/// The value of an option that takes a number, or a usage error.
-public func number<T: LosslessStringConvertible>(_ text: String, _ option: String) -> T {
-    guard let value = T(text) else { fail("\(option) needs a whole number") }
-    return value
-}
-
 /// Seconds on the monotonic clock.
 public func now() -> Double {
     var ts = timespec()

@@ -6,6 +6,7 @@
 // CLI query wall time, and bytes on disk per event. `tools/bench` builds it in
 // release mode and runs it.
 
+import ArgumentParser
 import Essaim
 import EssaimCLMDB
 import EssaimToolSupport
@@ -14,52 +15,46 @@ import EssaimToolSupport
 import Glibc
 #endif
 
-struct Options {
+/// The benchmark's options, parsed like the `essaim` command's.
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "essaim-bench",
+        abstract: "The figures of the README's Performance section, from one run.",
+        discussion: """
+            Generates N events, then measures raw LMDB put/scan on the same records, essaim \
+            import and replay (wall time, peak RSS), durable single-event append latency, \
+            library and CLI query latency, and bytes on disk per event.
+
+            Example:
+              tools/bench --events 1_000_000 --json bench.json
+            """)
+
+    @Option(help: "Events to generate (underscores or commas allowed: 1_000_000).",
+            transform: { text in
+                guard let n = Int(text.filter { $0 != "_" && $0 != "," }) else { throw ValidationError("--events needs a whole number") }
+                return n
+            })
     var events = 1_000_000
+
+    @Option(help: "Seed of the generated workload.")
     var seed: UInt64 = 7
+
+    @Option(help: ArgumentHelp("Also write the figures as JSON to this file.", valueName: "file"))
     var json: String?
+
+    @Option(help: ArgumentHelp("Work in this directory and keep it (default: a temporary one, removed).", valueName: "dir"))
     var workdir: String?
-    var essaim = ""
+
+    @Option(help: ArgumentHelp("The essaim executable to measure (tools/bench passes the release build).", valueName: "path"))
+    var essaim: String
+
+    @Option(help: "Samples per latency figure.")
     var samples = 200
 
-    static func parse(_ arguments: [String]) -> Options {
-        var options = Options()
-        var i = 0
-        func value() -> String {
-            i += 1
-            guard i < arguments.count else { fail("\(arguments[i - 1]) needs a value") }
-            return arguments[i]
-        }
-        while i < arguments.count {
-            switch arguments[i] {
-            case "--events": options.events = number(value().replacingUnderscores, "--events")
-            case "--seed": options.seed = number(value(), "--seed")
-            case "--json": options.json = value()
-            case "--workdir": options.workdir = value()
-            case "--essaim": options.essaim = value()
-            case "--samples": options.samples = number(value(), "--samples")
-            case "-h", "--help":
-                print("""
-                    usage: essaim-bench [--events N] [--seed S] [--json FILE] [--workdir DIR] [--samples N] --essaim PATH
-
-                    Generates N events (default 1,000,000), then measures raw LMDB put/scan on the same
-                    records, essaim import and replay (wall time, peak RSS), durable single-event append
-                    latency, library and CLI query latency, and bytes on disk per event.
-                    --essaim is the essaim executable to run (tools/bench passes the release build).
-                    """)
-                exit(0)
-            default: fail("unknown argument \(arguments[i]) (see --help)")
-            }
-            i += 1
-        }
-        if options.events < 1_000 { fail("--events must be at least 1000") }
-        if options.essaim.isEmpty { fail("--essaim PATH is required (tools/bench passes it)") }
-        return options
+    func validate() throws {
+        if events < 1_000 { throw ValidationError("--events must be at least 1000") }
+        if samples < 1 { throw ValidationError("--samples must be at least 1") }
     }
-}
-
-extension String {
-    var replacingUnderscores: String { filter { $0 != "_" && $0 != "," } }
 }
 
 // MARK: Clock, processes
@@ -217,7 +212,7 @@ func storedRecords(ledgerDirectory: String) -> (bytes: [UInt8], offsets: [Int]) 
 struct Bench {
     static func main() throws {
         toolName = "essaim-bench"
-        let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
+        let options = Options.parseOrExit()
         let work = options.workdir ?? "/tmp/essaim-bench-\(getpid())"
         mkdir(work, 0o700)
         let workload = work + "/workload.jsonl"

@@ -9,6 +9,7 @@
 // is at a batch boundary (partial), and `verify` passes: positions, indexes,
 // read models equal a fresh fold (corrupt).
 
+import ArgumentParser
 import Essaim
 import EssaimToolSupport
 
@@ -135,42 +136,48 @@ func check(_ path: String, seed: UInt64, startHead: UInt64, acknowledged: [(UInt
     return head
 }
 
+/// The crash test's options, parsed like the `essaim` command's.
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "essaim-crashtest",
+        abstract: "Kills a writing process at random moments and checks the ledger after each kill.",
+        discussion: """
+            Appends to a ledger from a child process (single durable events and batches of \
+            2-500), kills it with SIGKILL at random moments N times, and after each kill checks \
+            that every acknowledged event is there, that no batch is partly visible, and that \
+            verify passes. Prints "N kills, L lost, P partial, C corrupt"; exits 1 when any is not 0.
+
+            Example:
+              tools/crashtest --kills 50
+            """)
+
+    @Option(help: "How many times to kill the writer.")
+    var kills = 50
+
+    @Option(help: "Seed of the writer's events and of the kill times.")
+    var seed: UInt64 = 11
+
+    @Option(help: ArgumentHelp("Work in this directory (default: a temporary one).", valueName: "dir"))
+    var dir: String?
+
+    @Flag(help: "Keep the ledger afterwards.")
+    var keep = false
+
+    @Option(help: .hidden)
+    var child: String?
+
+    func validate() throws {
+        if kills < 1 { throw ValidationError("--kills must be at least 1") }
+    }
+}
+
 @main
 struct CrashTest {
     static func main() throws {
         toolName = "essaim-crashtest"
-        var arguments = Array(CommandLine.arguments.dropFirst())
-        var kills = 50, seed: UInt64 = 11, keep = false
-        var childLedger: String?
-        var directory: String?
-        while !arguments.isEmpty {
-            let argument = arguments.removeFirst()
-            func value() -> String {
-                guard !arguments.isEmpty else { fail("\(argument) needs a value") }
-                return arguments.removeFirst()
-            }
-            switch argument {
-            case "--kills": kills = number(value(), argument)
-            case "--seed": seed = number(value(), argument)
-            case "--dir": directory = value()
-            case "--keep": keep = true
-            case "--child": childLedger = value()
-            case "-h", "--help":
-                print("""
-                    usage: essaim-crashtest [--kills N] [--seed S] [--dir DIR] [--keep]
-
-                    Appends to a ledger from a child process (single durable events and batches
-                    of 2-500), kills it with SIGKILL at random moments N times (default 50), and
-                    after each kill checks that every acknowledged event is there, that no batch is
-                    partly visible, and that verify passes. Prints "N kills, L lost, P partial,
-                    C corrupt"; exits 1 when any is not 0.
-                    """)
-                exit(0)
-            default: fail("unknown argument \(argument) (see --help)")
-            }
-        }
-        if let childLedger { try child(ledgerPath: childLedger, seed: seed) }
-        guard kills > 0 else { fail("--kills must be at least 1") }
+        let options = Options.parseOrExit()
+        let kills = options.kills, seed = options.seed, keep = options.keep, directory = options.dir
+        if let childLedger = options.child { try child(ledgerPath: childLedger, seed: seed) }
 
         let work = directory ?? "/tmp/essaim-crashtest-\(getpid())"
         mkdir(work, 0o700)
