@@ -1,7 +1,14 @@
+/// What ``Entities`` needs of a cache, whatever its record type.
+protocol EntityCache: AnyObject {
+    var count: Int { get }
+    /// Writes the changed records and empties the cache; later misses read the store.
+    func flush() throws
+}
+
 /// A write-back cache of one kind of entity record: records are decoded once,
 /// changed in memory as events arrive, and written when the fold finishes (or
 /// when the caches grow past their bound).
-final class RecordCache<Record: StoredRecord> {
+final class RecordCache<Record: StoredRecord>: EntityCache {
     let kind: RecordKind
     let store: any ProjectionStore
     /// Whether a record missing from the cache may be in the store (false while
@@ -80,37 +87,48 @@ final class Entities: EventFolder {
     static let cacheBound = 150_000
 
     let store: any ProjectionStore
-    let territories: RecordCache<TerritoryRecord>
-    let networks: RecordCache<NetworkRecord>
-    let programs: RecordCache<ProgramRecord>
-    let cohorts: RecordCache<CohortRecord>
-    let applications: RecordCache<ApplicationRecord>
-    let sessions: RecordCache<MarkerRecord>
-    let sites: RecordCache<SiteRecord>
-    /// Participants per company territory.
-    let participants: RecordCache<CountRecord>
-    /// Per territory and program named by a launch or extension: the earliest day.
-    let coverage: RecordCache<DayRecord>
-    /// Per territory: the sites located there.
-    let siteAt: RecordCache<MarkerRecord>
+    /// Whether records missing from a cache may be in the store.
+    private var load: Bool
+    /// The cache of each kind, by kind byte, created on first use.
+    private var caches = [(any EntityCache)?](repeating: nil, count: 256)
+    private var created: [any EntityCache] = []
     private var applied = 0
 
     /// The entities in `store`; `storeIsEmpty` saves a lookup for every record
     /// when folding from scratch.
     init(_ store: any ProjectionStore, storeIsEmpty: Bool) {
-        let load = !storeIsEmpty
         self.store = store
-        territories = RecordCache(.territory, store, load: load)
-        networks = RecordCache(.network, store, load: load)
-        programs = RecordCache(.program, store, load: load)
-        cohorts = RecordCache(.cohort, store, load: load)
-        applications = RecordCache(.application, store, load: load)
-        sessions = RecordCache(.session, store, load: load)
-        sites = RecordCache(.site, store, load: load)
-        participants = RecordCache(.participants, store, load: load)
-        coverage = RecordCache(.coverage, store, load: load)
-        siteAt = RecordCache(.siteAt, store, load: load)
+        self.load = !storeIsEmpty
     }
+
+    /// The records of `kind`. A new kind of entity adds its accessor next to its
+    /// record type: `extension Entities { var members: RecordCache<MemberRecord> { records(.member) } }`.
+    @inline(__always)
+    func records<Record: StoredRecord>(_ kind: RecordKind, as _: Record.Type = Record.self) -> RecordCache<Record> {
+        if let cache = caches[Int(kind.rawValue)] {
+            assert(cache is RecordCache<Record>, "record kind \(kind.rawValue) is used with two record types")
+            return unsafeDowncast(cache, to: RecordCache<Record>.self)
+        }
+        let cache = RecordCache<Record>(kind, store, load: load)
+        caches[Int(kind.rawValue)] = cache
+        created.append(cache)
+        return cache
+    }
+
+    var territories: RecordCache<TerritoryRecord> { records(.territory) }
+    var networks: RecordCache<NetworkRecord> { records(.network) }
+    var programs: RecordCache<ProgramRecord> { records(.program) }
+    var cohorts: RecordCache<CohortRecord> { records(.cohort) }
+    var applications: RecordCache<ApplicationRecord> { records(.application) }
+    /// Cohort session ids in use.
+    var sessions: RecordCache<MarkerRecord> { records(.session) }
+    var sites: RecordCache<SiteRecord> { records(.site) }
+    /// Participants per company territory.
+    var participants: RecordCache<CountRecord> { records(.participants) }
+    /// Per territory and program named by a launch or extension: the earliest day.
+    var coverage: RecordCache<DayRecord> { records(.coverage) }
+    /// Per territory: the sites located there.
+    var siteAt: RecordCache<MarkerRecord> { records(.siteAt) }
 
     /// Folds one event (without its personal data) into the records.
     func apply(_ recorded: RecordedEvent) throws {
@@ -119,10 +137,7 @@ final class Entities: EventFolder {
         if applied % 4096 == 0 && cached > Self.cacheBound { try finish() }
     }
 
-    private var cached: Int {
-        territories.count + networks.count + programs.count + cohorts.count + applications.count + sessions.count
-            + sites.count + participants.count + coverage.count + siteAt.count
-    }
+    private var cached: Int { created.reduce(0) { $0 + $1.count } }
 
     /// Keeps, per territory named, the earliest day a program covered it.
     func cover(_ program: String, _ named: [String], _ day: Int64) throws {
@@ -152,15 +167,7 @@ final class Entities: EventFolder {
 
     /// Writes every changed record to the store and empties the caches.
     func finish() throws {
-        try territories.flush()
-        try networks.flush()
-        try programs.flush()
-        try cohorts.flush()
-        try applications.flush()
-        try sessions.flush()
-        try sites.flush()
-        try participants.flush()
-        try coverage.flush()
-        try siteAt.flush()
+        for cache in created { try cache.flush() }
+        load = true
     }
 }

@@ -6,28 +6,35 @@
 // same bytes (incremental = replayed). The layout is versioned by
 // `ReadModelsProjection.schemaVersion`: a change there rebuilds the records.
 
-enum RecordKind: UInt8 {
-    case territory = 0x54   // T
-    case network = 0x4E     // N
-    case program = 0x50     // P
-    case cohort = 0x43      // C
-    case application = 0x41 // A
-    case site = 0x53        // S
-    case timeline = 0x45    // E
+/// The kind byte that starts the key of every entity record. A new kind of
+/// entity declares its own in an extension (`extension RecordKind { static let
+/// member = RecordKind(0x4D) }`); never reuse or renumber a byte.
+struct RecordKind: Hashable, Sendable {
+    let rawValue: UInt8
+
+    init(_ rawValue: UInt8) { self.rawValue = rawValue }
+
+    static let territory = RecordKind(0x54)   // T
+    static let network = RecordKind(0x4E)     // N
+    static let program = RecordKind(0x50)     // P
+    static let cohort = RecordKind(0x43)      // C
+    static let application = RecordKind(0x41) // A
+    static let site = RecordKind(0x53)        // S
+    static let timeline = RecordKind(0x45)    // E
     /// Participants per company territory (a count, for the territory report).
-    case participants = 0x51 // Q
+    static let participants = RecordKind(0x51) // Q
     /// Programs named by a launch or extension, per territory: territory, `0x00`,
     /// program → the earliest day (coverage, for the territory report).
-    case coverage = 0x56 // V
+    static let coverage = RecordKind(0x56) // V
     /// Sites per territory: territory, `0x00`, site → nothing (a site that moved
     /// leaves its old entry, which readers check against the site record).
-    case siteAt = 0x57 // W
+    static let siteAt = RecordKind(0x57) // W
     /// Timeline entries with a program: program, `0x00`, position, index → entry.
-    case programTimeline = 0x47 // G
+    static let programTimeline = RecordKind(0x47) // G
     /// Site timeline entries: the site's network, `0x00`, position, index → entry.
-    case networkTimeline = 0x48 // H
+    static let networkTimeline = RecordKind(0x48) // H
     /// Session ids in use (cohort sessions): session → nothing.
-    case session = 0x73 // s
+    static let session = RecordKind(0x73) // s
 
     /// The id of an entry of a per-territory index (`coverage`, `siteAt`).
     static func pair(_ territory: String, _ member: String) -> String { territory + "\u{0}" + member }
