@@ -135,7 +135,7 @@ extension Ledger {
         }
     }
 
-    /// Imports JSON Lines held in memory; see ``importFiles(_:progress:)``.
+    /// Imports JSON Lines held in memory; see ``importFiles(_:reportingEachEvent:progress:)``.
     @discardableResult
     public func importJSONLines(_ text: String) throws -> AppendReport {
         try write { txn in
