@@ -1,5 +1,6 @@
 /// What ``Entities`` needs of a cache, whatever its record type.
 protocol EntityCache: AnyObject {
+    var kind: RecordKind { get }
     var count: Int { get }
     /// Writes the changed records and empties the cache; later misses read the store.
     func flush() throws
@@ -14,10 +15,15 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
     /// Whether a record missing from the cache may be in the store (false while
     /// folding into a store known to be empty, which saves every lookup).
     var load: Bool
-    // Records live in one array (changed in place); the dictionary maps ids to slots.
+    /// A cached record (`nil`: no event named it) and whether it changed.
+    private struct Entry {
+        var record: Record?
+        var dirty: Bool
+    }
+
+    // Entries live in one array (changed in place); the dictionary maps ids to slots.
     private var slots: [String: Int] = [:]
-    private var records: [Record?] = []
-    private var dirty: [Bool] = []
+    private var entries: [Entry] = []
 
     init(_ kind: RecordKind, _ store: any ProjectionStore, load: Bool) {
         self.kind = kind
@@ -25,49 +31,47 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
         self.load = load
     }
 
-    var count: Int { records.count }
+    var count: Int { entries.count }
 
     private func slot(_ id: String) throws -> Int {
         if let slot = slots[id] { return slot }
         let record = load ? try ReadModelRecords(store: store).get(kind, id, as: Record.self) : nil
-        slots[id] = records.count
-        records.append(record)
-        dirty.append(false)
-        return records.count - 1
+        slots[id] = entries.count
+        entries.append(Entry(record: record, dirty: false))
+        return entries.count - 1
     }
 
     /// The record, or `nil` when no event named it.
     func get(_ id: String) throws -> Record? {
-        records[try slot(id)]
+        entries[try slot(id)].record
     }
 
     func put(_ id: String, _ record: Record) {
         if let slot = slots[id] {
-            records[slot] = record
-            dirty[slot] = true
+            entries[slot] = Entry(record: record, dirty: true)
         } else {
-            slots[id] = records.count
-            records.append(record)
-            dirty.append(true)
+            slots[id] = entries.count
+            entries.append(Entry(record: record, dirty: true))
         }
     }
 
     /// Changes a record in place; does nothing when it is absent.
     func update(_ id: String, _ change: (inout Record) -> Void) throws {
         let slot = try slot(id)
-        guard records[slot] != nil else { return }
-        dirty[slot] = true
-        change(&records[slot]!)
+        entries.withUnsafeMutableBufferPointer { entries in
+            guard entries[slot].record != nil else { return }
+            entries[slot].dirty = true
+            change(&entries[slot].record!)
+        }
     }
 
     /// Writes the changed records and empties the cache.
     func flush() throws {
-        for (id, slot) in slots where dirty[slot] {
-            if let record = records[slot] { try store.set(record.storedBytes, for: kind.key(id)) }
+        for (id, slot) in slots where entries[slot].dirty {
+            if let record = entries[slot].record { try store.set(record.storedBytes, for: kind.key(id)) }
         }
         slots.removeAll(keepingCapacity: true)
-        records.removeAll(keepingCapacity: true)
-        dirty.removeAll(keepingCapacity: true)
+        entries.removeAll(keepingCapacity: true)
         load = true
     }
 }
@@ -89,46 +93,70 @@ final class Entities: EventFolder {
     let store: any ProjectionStore
     /// Whether records missing from a cache may be in the store.
     private var load: Bool
-    /// The cache of each kind, by kind byte, created on first use.
+    /// The caches of further kinds (``records(_:as:)``), by kind byte.
     private var caches = [(any EntityCache)?](repeating: nil, count: 256)
+    /// Every cache, in creation order.
     private var created: [any EntityCache] = []
     private var applied = 0
+
+    // The kinds every fold touches, held directly (the hot path).
+    let territories: RecordCache<TerritoryRecord>
+    let networks: RecordCache<NetworkRecord>
+    let programs: RecordCache<ProgramRecord>
+    let cohorts: RecordCache<CohortRecord>
+    let applications: RecordCache<ApplicationRecord>
+    /// Cohort session ids in use.
+    let sessions: RecordCache<MarkerRecord>
+    let sites: RecordCache<SiteRecord>
+    /// Participants per company territory.
+    let participants: RecordCache<CountRecord>
+    /// Per territory and program named by a launch or extension: the earliest day.
+    let coverage: RecordCache<DayRecord>
+    /// Per territory: the sites located there.
+    let siteAt: RecordCache<MarkerRecord>
 
     /// The entities in `store`; `storeIsEmpty` saves a lookup for every record
     /// when folding from scratch.
     init(_ store: any ProjectionStore, storeIsEmpty: Bool) {
+        let load = !storeIsEmpty
         self.store = store
-        self.load = !storeIsEmpty
+        self.load = load
+        territories = RecordCache(.territory, store, load: load)
+        networks = RecordCache(.network, store, load: load)
+        programs = RecordCache(.program, store, load: load)
+        cohorts = RecordCache(.cohort, store, load: load)
+        applications = RecordCache(.application, store, load: load)
+        sessions = RecordCache(.session, store, load: load)
+        sites = RecordCache(.site, store, load: load)
+        participants = RecordCache(.participants, store, load: load)
+        coverage = RecordCache(.coverage, store, load: load)
+        siteAt = RecordCache(.siteAt, store, load: load)
+        let builtIn: [any EntityCache] = [territories, networks, programs, cohorts, applications, sessions, sites,
+                                          participants, coverage, siteAt]
+        for cache in builtIn { register(cache) }
     }
 
-    /// The records of `kind`. A new kind of entity adds its accessor next to its
-    /// record type: `extension Entities { var members: RecordCache<MemberRecord> { records(.member) } }`.
-    @inline(__always)
+    private func register(_ cache: any EntityCache) {
+        precondition(caches[Int(cache.kind.rawValue)] == nil, "record kind \(cache.kind.rawValue) is used twice")
+        caches[Int(cache.kind.rawValue)] = cache
+        created.append(cache)
+    }
+
+    /// The records of a further `kind`, its cache created on first use. A new
+    /// kind of entity declares its accessor next to its record type, without
+    /// editing this file:
+    /// `extension Entities { var members: RecordCache<MemberRecord> { records(.member) } }`.
     func records<Record: StoredRecord>(_ kind: RecordKind, as _: Record.Type = Record.self) -> RecordCache<Record> {
         if let cache = caches[Int(kind.rawValue)] {
-            assert(cache is RecordCache<Record>, "record kind \(kind.rawValue) is used with two record types")
-            return unsafeDowncast(cache, to: RecordCache<Record>.self)
+            guard let typed = cache as? RecordCache<Record> else {
+                preconditionFailure("record kind \(kind.rawValue) is used with two record types")
+            }
+            return typed
         }
         let cache = RecordCache<Record>(kind, store, load: load)
-        caches[Int(kind.rawValue)] = cache
-        created.append(cache)
+        register(cache)
         return cache
     }
-
-    var territories: RecordCache<TerritoryRecord> { records(.territory) }
-    var networks: RecordCache<NetworkRecord> { records(.network) }
-    var programs: RecordCache<ProgramRecord> { records(.program) }
-    var cohorts: RecordCache<CohortRecord> { records(.cohort) }
-    var applications: RecordCache<ApplicationRecord> { records(.application) }
-    /// Cohort session ids in use.
-    var sessions: RecordCache<MarkerRecord> { records(.session) }
-    var sites: RecordCache<SiteRecord> { records(.site) }
-    /// Participants per company territory.
-    var participants: RecordCache<CountRecord> { records(.participants) }
-    /// Per territory and program named by a launch or extension: the earliest day.
-    var coverage: RecordCache<DayRecord> { records(.coverage) }
-    /// Per territory: the sites located there.
-    var siteAt: RecordCache<MarkerRecord> { records(.siteAt) }
 
     /// Folds one event (without its personal data) into the records.
     func apply(_ recorded: RecordedEvent) throws {
