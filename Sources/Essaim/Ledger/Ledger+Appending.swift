@@ -65,7 +65,7 @@ extension Ledger {
     @discardableResult
     public func append(_ events: [NewEvent]) throws -> AppendReport {
         try write { txn in
-            var batch = try AppendBatch(ledger: self, txn: txn)
+            var batch = try batch(txn)
             for (index, event) in events.enumerated() {
                 try batch.add(event, line: events.count > 1 ? index + 1 : nil, source: nil)
             }
@@ -99,7 +99,7 @@ extension Ledger {
         // Size the map for the whole import up front so it rarely has to be retried.
         try storage { try environment.reserve(bytes: total * 3) }
         return try write { txn in
-            var batch = try AppendBatch(ledger: self, txn: txn, reportingEachEvent: reportingEachEvent)
+            var batch = try batch(txn, reportingEachEvent: reportingEachEvent)
             let decoder = ImportDecoder(paths: paths)
             defer { decoder.stop() }
             var reported = 0
@@ -127,7 +127,7 @@ extension Ledger {
     public func forget(application: String, reason: String? = nil) throws -> ErasureOutcome {
         try write { txn in
             if try personalKeys.isErased(application, txn) { return .alreadyErased }
-            var batch = try AppendBatch(ledger: self, txn: txn)
+            var batch = try batch(txn)
             let erasure = NewEvent(occurredAt: OccurredAt(Instant.now().utcDate),
                                    event: .personalDataErased(PersonalDataErased(application: application, reason: reason)))
             try batch.add(erasure, line: nil, source: nil)
@@ -139,20 +139,30 @@ extension Ledger {
     @discardableResult
     public func importJSONLines(_ text: String) throws -> AppendReport {
         try write { txn in
-            var batch = try AppendBatch(ledger: self, txn: txn)
+            var batch = try batch(txn)
             for (index, line) in text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
                 try batch.add(line: .text(ArraySlice(line)), number: index + 1, source: nil)
             }
             return try batch.finish()
         }
     }
+
+    /// A batch appending to this ledger's log in `txn`.
+    private func batch(_ txn: Transaction, reportingEachEvent: Bool = true) throws -> AppendBatch<EventStore.Appender> {
+        AppendBatch(log: try EventStore.Appender(store: store, txn: txn), ledger: self, txn: txn,
+                    reportingEachEvent: reportingEachEvent)
+    }
 }
 
 /// The events of one write transaction, appended one by one: each is checked
 /// against the refusal rules over the entities named before it, filed in the
 /// log, and folded into every projection.
-struct AppendBatch {
-    private var log: EventStore.Appender
+///
+/// The log is any ``EventLogAppender``; the projections and the key index are
+/// in the ledger's own LMDB transaction (`txn`), whatever keeps the log.
+struct AppendBatch<Log: EventLogAppender> {
+    private var log: Log
+    private let txn: Transaction
     private let entities: Entities
     private let folders: [any EventFolder]
     private let projections: ProjectionSet
@@ -160,8 +170,9 @@ struct AppendBatch {
     private let reportingEachEvent: Bool
     private(set) var report = AppendReport()
 
-    init(ledger: Ledger, txn: Transaction, reportingEachEvent: Bool = true) throws {
-        log = try EventStore.Appender(store: ledger.store, txn: txn)
+    init(log: Log, ledger: Ledger, txn: Transaction, reportingEachEvent: Bool = true) {
+        self.log = log
+        self.txn = txn
         projections = ledger.projections
         (entities, folders) = projections.folders(txn)
         keys = ledger.personalKeys.keys(txn)
@@ -173,7 +184,7 @@ struct AppendBatch {
     func finish() throws -> AppendReport {
         for folder in folders { try folder.finish() }
         try keys.store.sync()
-        if let last = report.lastPosition { try projections.checkpoint(last, log.log.txn) }
+        if let last = report.lastPosition { try projections.checkpoint(last, txn) }
         return report
     }
 
@@ -204,7 +215,7 @@ struct AppendBatch {
                 return
             }
             try event.event.check(against: entities, occurredAt: event.occurredAt)
-            if case let .personalDataErased(e) = event.event { try keys.store.erase(e.application, log.log.txn) }
+            if case let .personalDataErased(e) = event.event { try keys.store.erase(e.application, txn) }
             // Sealing may create the application's key: only for an event that is stored.
             let stored = try log.append(try EventRecord(event, keys: keys)) { current in
                 try event.expectedVersion.check(current: current, stream: event.event.stream)
