@@ -5,7 +5,7 @@ extension EssaimCommand {
     /// `essaim query …`: the read models.
     struct Query: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Query the read models: roster, growth, territory, expansion.",
+            abstract: "Query the read models: roster, growth, territory, expansion, members, reach, mentoring, positions.",
             discussion: """
                 Every query takes --format table|json|csv (table on a terminal, json otherwise), \
                 --as-of DATE (business time: events that occurred before the end of that day, UTC) \
@@ -16,8 +16,13 @@ extension EssaimCommand {
                   essaim query growth --program alexis-poles --format json
                   essaim query territory --code FR-GES --as-of 2019-12-31
                   essaim query expansion --network stratexio --format csv
+                  essaim query members --network puissance-20
+                  essaim query reach --territory FR-37
+                  essaim query mentoring --network medicalps
+                  essaim query positions --network medicalps
                 """,
-            subcommands: [Roster.self, Growth.self, Territory.self, Expansion.self])
+            subcommands: [Roster.self, Growth.self, Territory.self, Expansion.self, Members.self, Reach.self, Mentoring.self,
+                          Positions.self])
     }
 }
 
@@ -175,6 +180,115 @@ extension EssaimCommand.Query {
                               rows: t.timeline.map { e in [.text(e.on.description), .text(e.kind), .text(e.program), .text(e.network),
                                                            .text(e.territory), .text(e.site)] })
             options.print(json: t.json, tables: [table])
+        }
+    }
+
+    struct Members: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A network's members: capacity, seats left, and every company ever a member.",
+            discussion: "Example:\n  essaim query members --network puissance-20 --as-of 2019-12-31")
+
+        @OptionGroup var options: QueryOptions
+        @Option(help: "The network id.") var network: String
+
+        func run() throws {
+            let m = try options.open().members(network: network, bounds: options.bounds)
+            let summary = Table(title: "Members of \(m.name) (network \(m.network))",
+                                headers: ["capacity", "active", "seats left", "joined", "left"],
+                                rows: [[.number(m.memberCapacity), .number(Int64(m.active)), .number(m.seatsLeft),
+                                        .number(Int64(m.joined)), .number(Int64(m.left))]])
+            let members = Table(title: "Members", headers: ["company", "name", "sector", "territory", "since", "status", "left on"],
+                                rows: m.members.map { e in
+                                    [.text(e.company), .text(e.name), .text(e.sector), .text(e.territory), .text(e.since.description),
+                                     .text(e.status), .text(e.leftOn?.description)]
+                                })
+            options.print(json: m.json, tables: [summary, members])
+        }
+    }
+
+    struct Reach: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The unduplicated reach: companies counted once, however many networks reach them.",
+            discussion: """
+                A network reaches a company that is or was its member, or that applied to one of its \
+                programs. With --territory T, companies located in T or below it.
+
+                Examples:
+                  essaim query reach
+                  essaim query reach --territory FR-37 --format json
+                """)
+
+        @OptionGroup var options: QueryOptions
+        @Option(help: "Only companies located in this territory or below it.") var territory: String?
+
+        func run() throws {
+            let r = try options.open().reach(territory: territory, bounds: options.bounds)
+            let summary = Table(title: "Reach — \(r.territory.map { "territory \($0)" } ?? "every company")",
+                                headers: ["companies", "members", "applicants", "participants", "in several networks"],
+                                rows: [[.number(Int64(r.companies)), .number(Int64(r.members)), .number(Int64(r.applicants)),
+                                        .number(Int64(r.participants)), .number(Int64(r.inSeveralNetworks))]])
+            let networks = Table(title: "Companies reached per network", headers: ["network", "companies"],
+                                 rows: r.networks.map { [.text($0.network), .number(Int64($0.companies))] })
+            options.print(json: r.json, tables: [summary, networks])
+        }
+    }
+
+    struct Mentoring: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A network's peer mentoring: mentorships, sessions, minutes by theme, reciprocal pairs.",
+            discussion: "Example:\n  essaim query mentoring --network medicalps --format json")
+
+        @OptionGroup var options: QueryOptions
+        @Option(help: "The network id.") var network: String
+
+        func run() throws {
+            let m = try options.open().mentoring(network: network, bounds: options.bounds)
+            let summary = Table(title: "Mentoring in network \(m.network)",
+                                headers: ["mentorships", "active", "sessions", "minutes", "reciprocal pairs"],
+                                rows: [[.number(Int64(m.mentorships)), .number(Int64(m.active)), .number(Int64(m.sessions)),
+                                        .number(m.minutes), .number(Int64(m.reciprocalPairs))]])
+            let themes = Table(title: "By theme", headers: ["theme", "mentorships", "minutes"],
+                               rows: m.byTheme.map { [.text($0.theme), .number(Int64($0.totals.mentorships)), .number($0.totals.minutes)] })
+            let pairs = Table(title: "Pairs", headers: ["mentorship", "mentor", "mentee", "theme", "started", "ended", "sessions",
+                                                        "minutes", "planned", "over allowance"],
+                              rows: m.pairs.map { p in
+                                  [.text(p.mentorship), .text(p.mentor), .text(p.mentee), .text(p.theme), .text(p.startedOn.description),
+                                   .text(p.endedOn?.description), .number(Int64(p.sessions)), .number(p.minutes),
+                                   .number(p.plannedMinutes), .text(p.overAllowance ? "yes" : "no")]
+                              })
+            options.print(json: m.json, tables: [summary, themes, pairs])
+        }
+    }
+
+    struct Positions: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Shared positions: who holds which share of each post's time, and who held one before.",
+            discussion: """
+                Examples:
+                  essaim query positions
+                  essaim query positions --network medicalps --as-of 2016-12-31
+                """)
+
+        @OptionGroup var options: QueryOptions
+        @Option(help: "Only this network's positions.") var network: String?
+
+        func run() throws {
+            let p = try options.open().sharedPositions(network: network, bounds: options.bounds)
+            let positions = Table(title: "Shared positions", headers: ["position", "title", "network", "territory", "opened", "closed",
+                                                                       "capacity %", "allocated %"],
+                                  rows: p.positions.map { e in
+                                      [.text(e.position), .text(e.title), .text(e.network), .text(e.territory),
+                                       .text(e.openedOn.description), .text(e.closedOn?.description), .number(e.capacityPercent),
+                                       .number(e.allocatedPercent)]
+                                  })
+            let shares = Table(title: "Shares", headers: ["position", "company", "share %", "since", "until"],
+                               rows: p.positions.flatMap { e in
+                                   (e.holders + e.former).map { s in
+                                       [.text(e.position), .text(s.company), .number(s.sharePercent), .text(s.since.description),
+                                        .text(s.until?.description)]
+                                   }
+                               })
+            options.print(json: p.json, tables: [positions, shares])
         }
     }
 }

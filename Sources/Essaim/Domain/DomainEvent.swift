@@ -19,6 +19,15 @@ public enum DomainEvent: Sendable, Equatable {
     case siteOpened(SiteOpened)
     case sitePlanned(SitePlanned)
     case personalDataErased(PersonalDataErased)
+    case memberJoined(MemberJoined)
+    case memberLeft(MemberLeft)
+    case mentorshipStarted(MentorshipStarted)
+    case mentoringSessionHeld(MentoringSessionHeld)
+    case mentorshipEnded(MentorshipEnded)
+    case sharedPositionOpened(SharedPositionOpened)
+    case sharedPositionJoined(SharedPositionJoined)
+    case sharedPositionLeft(SharedPositionLeft)
+    case sharedPositionClosed(SharedPositionClosed)
 
     /// Every event type, in storage-code order; never remove one.
     static let catalogue: [any CatalogueEvent.Type] = [
@@ -37,11 +46,21 @@ public enum DomainEvent: Sendable, Equatable {
         SiteOpened.self,
         SitePlanned.self,
         PersonalDataErased.self,
+        MemberJoined.self,
+        MemberLeft.self,
+        MentorshipStarted.self,
+        MentoringSessionHeld.self,
+        MentorshipEnded.self,
+        SharedPositionOpened.self,
+        SharedPositionJoined.self,
+        SharedPositionLeft.self,
+        SharedPositionClosed.self,
     ]
 
     /// The stream-name prefixes the log stores as one byte, in that order; only
     /// ever append to it.
-    static let streamPrefixes = ["application-", "cohort-", "program-", "territory-", "network-", "site-"]
+    static let streamPrefixes = ["application-", "cohort-", "program-", "territory-", "network-", "site-",
+                                 "mentorship-", "position-"]
 
     /// The catalogue by storage code.
     static let typesByCode: [(any CatalogueEvent.Type)?] = {
@@ -74,13 +93,24 @@ public enum DomainEvent: Sendable, Equatable {
         case let .siteOpened(e): Swift.type(of: e).type
         case let .sitePlanned(e): Swift.type(of: e).type
         case let .personalDataErased(e): Swift.type(of: e).type
+        case let .memberJoined(e): Swift.type(of: e).type
+        case let .memberLeft(e): Swift.type(of: e).type
+        case let .mentorshipStarted(e): Swift.type(of: e).type
+        case let .mentoringSessionHeld(e): Swift.type(of: e).type
+        case let .mentorshipEnded(e): Swift.type(of: e).type
+        case let .sharedPositionOpened(e): Swift.type(of: e).type
+        case let .sharedPositionJoined(e): Swift.type(of: e).type
+        case let .sharedPositionLeft(e): Swift.type(of: e).type
+        case let .sharedPositionClosed(e): Swift.type(of: e).type
         }
     }
 
     /// The aggregate stream the ledger files the event in: `territory-{code}`,
     /// `network-{id}`, `program-{id}` (launch, extensions), `cohort-{id}`
     /// (opening, sessions), `application-{id}` (submission, decisions, outcomes,
-    /// erasure) and `site-{id}` (planned, opened).
+    /// erasure), `site-{id}` (planned, opened), `network-{id}` also holds the
+    /// members joining and leaving, `mentorship-{id}` (start, sessions, end) and
+    /// `position-{id}` (a shared position's opening, shares, closing).
     public var stream: String {
         switch self {
         case let .territoryDefined(e): e.stream
@@ -98,6 +128,15 @@ public enum DomainEvent: Sendable, Equatable {
         case let .siteOpened(e): e.stream
         case let .sitePlanned(e): e.stream
         case let .personalDataErased(e): e.stream
+        case let .memberJoined(e): e.stream
+        case let .memberLeft(e): e.stream
+        case let .mentorshipStarted(e): e.stream
+        case let .mentoringSessionHeld(e): e.stream
+        case let .mentorshipEnded(e): e.stream
+        case let .sharedPositionOpened(e): e.stream
+        case let .sharedPositionJoined(e): e.stream
+        case let .sharedPositionLeft(e): e.stream
+        case let .sharedPositionClosed(e): e.stream
         }
     }
 
@@ -119,6 +158,15 @@ public enum DomainEvent: Sendable, Equatable {
         case let .siteOpened(e): e.data
         case let .sitePlanned(e): e.data
         case let .personalDataErased(e): e.data
+        case let .memberJoined(e): e.data
+        case let .memberLeft(e): e.data
+        case let .mentorshipStarted(e): e.data
+        case let .mentoringSessionHeld(e): e.data
+        case let .mentorshipEnded(e): e.data
+        case let .sharedPositionOpened(e): e.data
+        case let .sharedPositionJoined(e): e.data
+        case let .sharedPositionLeft(e): e.data
+        case let .sharedPositionClosed(e): e.data
         }
     }
 
@@ -140,6 +188,15 @@ public enum DomainEvent: Sendable, Equatable {
         case let .siteOpened(e): e.summary
         case let .sitePlanned(e): e.summary
         case let .personalDataErased(e): e.summary
+        case let .memberJoined(e): e.summary
+        case let .memberLeft(e): e.summary
+        case let .mentorshipStarted(e): e.summary
+        case let .mentoringSessionHeld(e): e.summary
+        case let .mentorshipEnded(e): e.summary
+        case let .sharedPositionOpened(e): e.summary
+        case let .sharedPositionJoined(e): e.summary
+        case let .sharedPositionLeft(e): e.summary
+        case let .sharedPositionClosed(e): e.summary
         }
     }
 
@@ -161,6 +218,15 @@ public enum DomainEvent: Sendable, Equatable {
         case let .siteOpened(e): try e.store(into: &w, sealingWith: keys)
         case let .sitePlanned(e): try e.store(into: &w, sealingWith: keys)
         case let .personalDataErased(e): try e.store(into: &w, sealingWith: keys)
+        case let .memberJoined(e): try e.store(into: &w, sealingWith: keys)
+        case let .memberLeft(e): try e.store(into: &w, sealingWith: keys)
+        case let .mentorshipStarted(e): try e.store(into: &w, sealingWith: keys)
+        case let .mentoringSessionHeld(e): try e.store(into: &w, sealingWith: keys)
+        case let .mentorshipEnded(e): try e.store(into: &w, sealingWith: keys)
+        case let .sharedPositionOpened(e): try e.store(into: &w, sealingWith: keys)
+        case let .sharedPositionJoined(e): try e.store(into: &w, sealingWith: keys)
+        case let .sharedPositionLeft(e): try e.store(into: &w, sealingWith: keys)
+        case let .sharedPositionClosed(e): try e.store(into: &w, sealingWith: keys)
         }
     }
 
@@ -182,6 +248,15 @@ public enum DomainEvent: Sendable, Equatable {
         case let .siteOpened(e): try e.check(against: entities, occurredAt: occurredAt)
         case let .sitePlanned(e): try e.check(against: entities, occurredAt: occurredAt)
         case let .personalDataErased(e): try e.check(against: entities, occurredAt: occurredAt)
+        case let .memberJoined(e): try e.check(against: entities, occurredAt: occurredAt)
+        case let .memberLeft(e): try e.check(against: entities, occurredAt: occurredAt)
+        case let .mentorshipStarted(e): try e.check(against: entities, occurredAt: occurredAt)
+        case let .mentoringSessionHeld(e): try e.check(against: entities, occurredAt: occurredAt)
+        case let .mentorshipEnded(e): try e.check(against: entities, occurredAt: occurredAt)
+        case let .sharedPositionOpened(e): try e.check(against: entities, occurredAt: occurredAt)
+        case let .sharedPositionJoined(e): try e.check(against: entities, occurredAt: occurredAt)
+        case let .sharedPositionLeft(e): try e.check(against: entities, occurredAt: occurredAt)
+        case let .sharedPositionClosed(e): try e.check(against: entities, occurredAt: occurredAt)
         }
     }
 
@@ -203,6 +278,15 @@ public enum DomainEvent: Sendable, Equatable {
         case let .siteOpened(e): try e.apply(to: entities, context)
         case let .sitePlanned(e): try e.apply(to: entities, context)
         case let .personalDataErased(e): try e.apply(to: entities, context)
+        case let .memberJoined(e): try e.apply(to: entities, context)
+        case let .memberLeft(e): try e.apply(to: entities, context)
+        case let .mentorshipStarted(e): try e.apply(to: entities, context)
+        case let .mentoringSessionHeld(e): try e.apply(to: entities, context)
+        case let .mentorshipEnded(e): try e.apply(to: entities, context)
+        case let .sharedPositionOpened(e): try e.apply(to: entities, context)
+        case let .sharedPositionJoined(e): try e.apply(to: entities, context)
+        case let .sharedPositionLeft(e): try e.apply(to: entities, context)
+        case let .sharedPositionClosed(e): try e.apply(to: entities, context)
         }
     }
 

@@ -50,12 +50,16 @@ public struct Eligibility: Sendable, Equatable {
     public var minRevenueEur: Int64?
     /// Minimum declared baseline headcount.
     public var minHeadcount: Int64?
+    /// Only companies that are active members of one of the program's networks may apply.
+    public var membersOnly: Bool?
 
     /// Criteria; an absent one is not checked.
-    public init(minCompanyAgeYears: Int64? = nil, minRevenueEur: Int64? = nil, minHeadcount: Int64? = nil) {
+    public init(minCompanyAgeYears: Int64? = nil, minRevenueEur: Int64? = nil, minHeadcount: Int64? = nil,
+                membersOnly: Bool? = nil) {
         self.minCompanyAgeYears = minCompanyAgeYears
         self.minRevenueEur = minRevenueEur
         self.minHeadcount = minHeadcount
+        self.membersOnly = membersOnly
     }
 }
 
@@ -133,6 +137,20 @@ extension Figures {
     }
 }
 
+extension Company {
+    /// Reads a company object strictly (rule 1).
+    static func read(_ c: inout ObjectReader) throws(Malformed) -> Company {
+        Company(id: try c.identifier("id"), name: try c.string("name"), sector: try c.optionalString("sector"),
+                territory: try c.optionalIdentifier("territory"), foundedOn: try c.optionalDate("foundedOn"))
+    }
+
+    /// The JSON object, members in catalogue order.
+    var json: JSONValue {
+        .members([("id", .string(id)), ("name", .string(name)), ("sector", sector.map(JSONValue.string)),
+                  ("territory", territory.map(JSONValue.string)), ("foundedOn", foundedOn.map { .string($0.description) })])
+    }
+}
+
 extension JSONValue {
     static func strings(_ items: [String]) -> JSONValue { .array(items.map(JSONValue.string)) }
 }
@@ -153,6 +171,14 @@ extension ByteWriter {
         presence(f.revenueEur != nil, f.exportRevenueEur != nil, f.headcount != nil)
         for figure in [f.revenueEur, f.exportRevenueEur, f.headcount] { if let figure { zigzag(figure) } }
     }
+
+    mutating func company(_ c: Company) {
+        presence(c.sector != nil, c.territory != nil, c.foundedOn != nil)
+        text(c.id); text(c.name)
+        if let v = c.sector { text(v) }
+        if let v = c.territory { text(v) }
+        if let v = c.foundedOn { zigzag(v.daysSinceEpoch) }
+    }
 }
 
 extension ByteReader {
@@ -160,6 +186,15 @@ extension ByteReader {
         let index = Int(try u8())
         guard index < E.storageOrder.count else { throw ByteReader.Truncated() }
         return E.storageOrder[index]
+    }
+
+    mutating func company() throws -> Company {
+        let present = try varint()
+        var company = Company(id: try text(), name: try text())
+        if present & 1 != 0 { company.sector = try text() }
+        if present & 2 != 0 { company.territory = try text() }
+        if present & 4 != 0 { company.foundedOn = CivilDate(daysSinceEpoch: try zigzag()) }
+        return company
     }
 
     mutating func figures() throws -> Figures {

@@ -41,10 +41,7 @@ extension ApplicationSubmitted: CatalogueEvent {
     init(data r: inout ObjectReader) throws(Malformed) {
         self.init(
             application: try r.identifier("application"), cohort: try r.identifier("cohort"),
-            company: try r.object("company") { (c: inout ObjectReader) throws(Malformed) in
-                Company(id: try c.identifier("id"), name: try c.string("name"), sector: try c.optionalString("sector"),
-                        territory: try c.optionalIdentifier("territory"), foundedOn: try c.optionalDate("foundedOn"))
-            },
+            company: try r.object("company", Company.read),
             leader: try r.optionalObject("leader") { (l: inout ObjectReader) throws(Malformed) in
                 Leader(name: try l.string("name"), email: try l.optionalString("email"))
             },
@@ -54,10 +51,7 @@ extension ApplicationSubmitted: CatalogueEvent {
     var data: JSONValue {
         .members([
             ("application", .string(application)), ("cohort", .string(cohort)),
-            ("company", .members([
-                ("id", .string(company.id)), ("name", .string(company.name)),
-                ("sector", company.sector.map(JSONValue.string)), ("territory", company.territory.map(JSONValue.string)),
-                ("foundedOn", company.foundedOn.map { .string($0.description) })])),
+            ("company", company.json),
             ("leader", leader.map { .members([("name", .string($0.name)), ("email", $0.email.map(JSONValue.string))]) }),
             ("baseline", baseline.map(\.json)), ("segments", segments.map(JSONValue.strings)),
         ])
@@ -68,12 +62,7 @@ extension ApplicationSubmitted: CatalogueEvent {
     init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
         let present = try r.varint()
         let application = try r.text(), cohort = try r.text()
-        let companyPresent = try r.varint()
-        var company = Company(id: try r.text(), name: try r.text())
-        if companyPresent & 1 != 0 { company.sector = try r.text() }
-        if companyPresent & 2 != 0 { company.territory = try r.text() }
-        if companyPresent & 4 != 0 { company.foundedOn = CivilDate(daysSinceEpoch: try r.zigzag()) }
-        self.init(application: application, cohort: cohort, company: company)
+        self.init(application: application, cohort: cohort, company: try r.company())
         if present & 1 != 0 {
             if schema >= 3 {
                 let box = try r.bytesWithLength()
@@ -99,11 +88,7 @@ extension ApplicationSubmitted: CatalogueEvent {
     func store(into w: inout ByteWriter, sealingWith keys: PersonalKeys?) throws {
         w.presence(leader != nil, baseline != nil, segments != nil)
         w.text(application); w.text(cohort)
-        w.presence(company.sector != nil, company.territory != nil, company.foundedOn != nil)
-        w.text(company.id); w.text(company.name)
-        if let v = company.sector { w.text(v) }
-        if let v = company.territory { w.text(v) }
-        if let v = company.foundedOn { w.zigzag(v.daysSinceEpoch) }
+        w.company(company)
         if let leader {
             if let keys { w.bytesWithLength(try keys.seal(Self.leaderBytes(leader), for: application)) } else { w.raw(Self.leaderBytes(leader)) }
         }
@@ -133,15 +118,20 @@ extension ApplicationSubmitted: CatalogueEvent {
         if let deadline = cohort.applicationDeadline.map(CivilDate.init(daysSinceEpoch:)), occurredAt.day > deadline {
             throw EventRefusal(.lateApplication, "submitted on \(occurredAt.day), after cohort \(self.cohort)'s deadline \(deadline)")
         }
-        if let eligibility = try entities.programs.get(cohort.program)?.eligibility {
-            let failures = eligibilityFailures(eligibility, on: occurredAt.day)
+        if let program = try entities.programs.get(cohort.program), let eligibility = program.eligibility {
+            var failures = eligibilityFailures(eligibility, on: occurredAt.day)
+            if eligibility.membersOnly == true,
+               try !program.networks.contains(where: { try entities.isActiveMember(company.id, of: $0) }) {
+                failures.append(try entities.notMember(company.id, ofAnyOf: program.networks))
+            }
             if !failures.isEmpty {
                 throw EventRefusal(.ineligible, "program \(cohort.program): " + failures.joined(separator: "; "))
             }
         }
     }
 
-    /// Every unmet criterion of rule 5, in criterion order; empty when eligible.
+    /// Every unmet criterion of rule 5 about the application's own figures, in
+    /// criterion order; empty when eligible.
     func eligibilityFailures(_ criteria: Eligibility, on day: CivilDate) -> [String] {
         var failures: [String] = []
         if let minimum = criteria.minCompanyAgeYears {
@@ -170,10 +160,18 @@ extension ApplicationSubmitted: CatalogueEvent {
     }
 
     func apply(to entities: Entities, _ context: EventContext) throws {
-        var record = ApplicationRecord(cohort: cohort, company: company.name, territory: company.territory,
-                                       sector: company.sector, segments: segments ?? [])
+        var record = ApplicationRecord(cohort: cohort, company: company.id, segments: segments ?? [])
         for (metric, value) in Metric.values(baseline) { record.baseline[metric] = value }
         entities.applications.put(application, record)
-        try entities.cohorts.update(cohort) { $0.applications.append(application) }
+        try entities.describe(company)
+        try entities.companies.update(company.id) { $0.applications.append(application) }
+        var program: String?
+        try entities.cohorts.update(cohort) {
+            $0.applications.append(application)
+            program = $0.program
+        }
+        if let program, let networks = try entities.programs.get(program)?.networks {
+            for network in networks { try entities.reach(company.id, by: network) }
+        }
     }
 }

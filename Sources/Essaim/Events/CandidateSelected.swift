@@ -29,18 +29,22 @@ extension CandidateSelected: ApplicationEvent {
 
     func apply(to entities: Entities, _ context: EventContext) throws {
         var cohort: String?
-        var territory: String?
+        var newParticipant: String?
         try entities.applications.update(application) {
             if $0.state != .active { cohort = $0.cohort }
-            territory = $0.selectedOn == nil ? $0.territory : nil
+            if $0.selectedOn == nil { newParticipant = $0.company }
             $0.state = .active
             $0.selectedOn = context.day
             $0.selectedPosition = context.position
         }
         if let cohort { try entities.cohorts.update(cohort) { $0.active += 1 } }
-        if let territory {
-            if try entities.participants.get(territory) == nil { entities.participants.put(territory, CountRecord(count: 0)) }
-            try entities.participants.update(territory) { $0.count += 1 }
+        if let company = newParticipant {
+            var territory: String?
+            try entities.companies.update(company) {
+                $0.participant = true
+                territory = $0.territory
+            }
+            if let territory { try entities.count(participantsIn: territory, by: 1) }
         }
     }
 }

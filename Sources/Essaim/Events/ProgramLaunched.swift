@@ -45,6 +45,9 @@ extension EventType {
 
 extension ProgramLaunched: CatalogueEvent {
     static var type: EventType { .programLaunched }
+    /// 3: the eligibility may say `membersOnly` (a fourth presence bit and a
+    /// byte); schema 2 records never set that bit and read the same way.
+    static var storageSchema: UInt8 { 3 }
     var event: DomainEvent { .programLaunched(self) }
     var stream: String { "program-\(program)" }
     var summary: String {
@@ -60,7 +63,7 @@ extension ProgramLaunched: CatalogueEvent {
             eligibility: try r.optionalObject("eligibility") { (e: inout ObjectReader) throws(Malformed) in
                 Eligibility(minCompanyAgeYears: try e.optionalInteger("minCompanyAgeYears"),
                             minRevenueEur: try e.optionalInteger("minRevenueEur"),
-                            minHeadcount: try e.optionalInteger("minHeadcount"))
+                            minHeadcount: try e.optionalInteger("minHeadcount"), membersOnly: try e.optionalBool("membersOnly"))
             },
             free: try r.optionalBool("free"), confidential: try r.optionalBool("confidential"))
     }
@@ -73,7 +76,8 @@ extension ProgramLaunched: CatalogueEvent {
             ("eligibility", eligibility.map { .members([
                 ("minCompanyAgeYears", $0.minCompanyAgeYears.map(JSONValue.integer)),
                 ("minRevenueEur", $0.minRevenueEur.map(JSONValue.integer)),
-                ("minHeadcount", $0.minHeadcount.map(JSONValue.integer))]) }),
+                ("minHeadcount", $0.minHeadcount.map(JSONValue.integer)),
+                ("membersOnly", $0.membersOnly.map(JSONValue.bool))]) }),
             ("free", free.map(JSONValue.bool)), ("confidential", confidential.map(JSONValue.bool)),
         ])
     }
@@ -88,7 +92,8 @@ extension ProgramLaunched: CatalogueEvent {
             let figures = try r.varint()
             eligibility = Eligibility(minCompanyAgeYears: figures & 1 != 0 ? try r.zigzag() : nil,
                                       minRevenueEur: figures & 2 != 0 ? try r.zigzag() : nil,
-                                      minHeadcount: figures & 4 != 0 ? try r.zigzag() : nil)
+                                      minHeadcount: figures & 4 != 0 ? try r.zigzag() : nil,
+                                      membersOnly: figures & 8 != 0 ? try r.u8() != 0 : nil)
         }
         if present & 8 != 0 { free = try r.u8() != 0 }
         if present & 16 != 0 { confidential = try r.u8() != 0 }
@@ -100,8 +105,9 @@ extension ProgramLaunched: CatalogueEvent {
         if let v = capacityPerCohort { w.zigzag(v) }
         if let v = sectors { w.texts(v) }
         if let v = eligibility {
-            w.presence(v.minCompanyAgeYears != nil, v.minRevenueEur != nil, v.minHeadcount != nil)
+            w.presence(v.minCompanyAgeYears != nil, v.minRevenueEur != nil, v.minHeadcount != nil, v.membersOnly != nil)
             for figure in [v.minCompanyAgeYears, v.minRevenueEur, v.minHeadcount] { if let figure { w.zigzag(figure) } }
+            if let membersOnly = v.membersOnly { w.u8(membersOnly ? 1 : 0) }
         }
         if let v = free { w.u8(v ? 1 : 0) }
         if let v = confidential { w.u8(v ? 1 : 0) }

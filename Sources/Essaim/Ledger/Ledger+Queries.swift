@@ -27,6 +27,29 @@ extension Ledger {
         try withReadModels(bounds) { records in try ExpansionTimeline(filter, records) }
     }
 
+    /// A network's members; throws `.unknownID` for an unknown network.
+    public func members(network: String, bounds: TimeBounds = .none) throws -> MemberList {
+        try withReadModels(bounds) { records in try MemberList(network: network, records) }
+    }
+
+    /// The unduplicated reach of the networks, over companies located in
+    /// `territory` or below it (every company when `nil`); throws `.unknownID`
+    /// for an unknown territory.
+    public func reach(territory: String? = nil, bounds: TimeBounds = .none) throws -> Reach {
+        try withReadModels(bounds) { records in try Reach(territory: territory, records) }
+    }
+
+    /// A network's peer mentoring; throws `.unknownID` for an unknown network.
+    public func mentoring(network: String, bounds: TimeBounds = .none) throws -> Mentoring {
+        try withReadModels(bounds) { records in try Mentoring(network: network, records) }
+    }
+
+    /// Shared positions, every one or those of `network`; throws `.unknownID`
+    /// for an unknown network.
+    public func sharedPositions(network: String? = nil, bounds: TimeBounds = .none) throws -> SharedPositions {
+        try withReadModels(bounds) { records in try SharedPositions(network: network, records) }
+    }
+
     // MARK: Read models and projections
 
     /// Runs `body` on the built-in read models: the persisted ones when `bounds`

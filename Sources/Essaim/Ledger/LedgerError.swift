@@ -75,6 +75,9 @@ public struct EventRefusal: Error, Sendable, CustomStringConvertible {
         case attendeeNotParticipant = "attendee-not-participant"
         /// 9. An outcome for an application that was never selected.
         case outcomeWithoutSelection = "outcome-without-selection"
+        /// 10. A mentor, mentee or shared-position holder that is not an active
+        /// member of the network, or a company mentoring itself.
+        case membership
         /// An event id already stored with different content.
         case idConflict = "id-conflict"
         /// The stream is not at the expected version.
@@ -92,6 +95,7 @@ public struct EventRefusal: Error, Sendable, CustomStringConvertible {
             case .full: 7
             case .attendeeNotParticipant: 8
             case .outcomeWithoutSelection: 9
+            case .membership: 10
             case .idConflict, .versionConflict: nil
             }
         }

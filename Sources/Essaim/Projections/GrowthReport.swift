@@ -174,8 +174,12 @@ extension GrowthReport {
         case let .territory(code):
             let tree = try TerritoryTree(records)
             guard tree.contains(code) else { throw LedgerError(.unknownID, "no territory \(code)") }
-            return try records.all(.application, as: ApplicationRecord.self).map(\.record)
-                .filter { $0.territory.map { tree.isWithin($0, code) } ?? false }
+            // The companies located there (the latest territory an event gave), then their applications.
+            let companies = try records.all(.company, as: CompanyRecord.self)
+                .filter { $0.record.territory.map { tree.isWithin($0, code) } ?? false }
+            return try companies.flatMap { company in
+                try company.record.applications.compactMap { try records.get(.application, $0, as: ApplicationRecord.self) }
+            }
         }
     }
 }

@@ -10,7 +10,9 @@ public struct ReadModelsProjection: Projection {
     /// 2: compact binary records and participant counts per territory.
     /// 3: also the refusal rules' state (eligibility, deadlines, active
     /// participants, session ids), which had a table of its own.
-    public let schemaVersion = 3
+    /// 4: companies known across the ledger, memberships, mentorships and
+    /// shared positions.
+    public let schemaVersion = 4
 
     /// The built-in projection.
     public init() {}

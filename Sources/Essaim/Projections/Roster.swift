@@ -4,7 +4,7 @@ public struct Roster: Sendable, Equatable {
     public struct Member: Sendable, Equatable {
         /// The application's id.
         public var application: String
-        /// The company's name.
+        /// The company's name (the latest an event gave).
         public var company: String
         /// The company's territory, when given.
         public var territory: String?
@@ -81,8 +81,10 @@ extension Roster {
             counts[a.status, default: 0] += 1
             guard let selectedOn = a.selectedOn else { continue }
             let heldSince = cohort.sessions.filter { $0.day >= selectedOn }.count
+            let company = try records.get(.company, a.company, as: CompanyRecord.self)
             members.append((Member(
-                application: applicationID, company: a.company, territory: a.territory, sector: a.sector, status: a.status,
+                application: applicationID, company: company?.name ?? a.company, territory: company?.territory,
+                sector: company?.sector, status: a.status,
                 selectedOn: CivilDate(daysSinceEpoch: selectedOn), sessionsAttended: a.sessionsAttended,
                 attendanceRate: heldSince == 0 ? nil : Double(a.sessionsAttended) / Double(heldSince)), a.selectedPosition ?? 0))
         }

@@ -43,6 +43,41 @@ extension Entities {
     }
 }
 
+extension Entities {
+    /// Rule 2: a company an earlier application or membership named.
+    func requireCompany(_ id: String, field: String = "company") throws -> CompanyRecord {
+        guard let company = try companies.get(id) else { throw Self.unknown(field == "company" ? "company" : "company (\(field))", id) }
+        return company
+    }
+
+    /// Rule 2: a started mentorship.
+    func requireMentorship(_ id: String) throws -> MentorshipRecord {
+        guard let mentorship = try mentorships.get(id) else { throw Self.unknown("mentorship", id) }
+        return mentorship
+    }
+
+    /// Rule 2: an opened shared position.
+    func requirePosition(_ id: String) throws -> PositionRecord {
+        guard let position = try positions.get(id) else { throw Self.unknown("shared position", id) }
+        return position
+    }
+
+    /// Rules 5 and 10, in words: `company is not a member of Cluster Santé Alpes
+    /// since 2018-12-31` (it left), or `… is not a member of …` (it never joined).
+    func notMember(_ company: String, ofAnyOf networks: [String]) throws -> String {
+        var phrases: [String] = []
+        for network in networks {
+            let name = try self.networks.get(network)?.name ?? network
+            if let left = try memberships.get(RecordKind.pair(network, company))?.leftOn {
+                phrases.append("\(name) since \(CivilDate(daysSinceEpoch: left))")
+            } else {
+                phrases.append(name)
+            }
+        }
+        return "\(company) is not a member of " + phrases.joined(separator: " or ")
+    }
+}
+
 extension ApplicationRecord {
     /// Rule 6: a committee decision (`verb`) is allowed only from the states `allowed`.
     func requireDecision(from allowed: [ApplicationStatus], _ verb: String, _ id: String) throws {

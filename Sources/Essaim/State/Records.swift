@@ -33,7 +33,7 @@ struct RecordKind: Hashable, Sendable {
     static let programTimeline = RecordKind(0x47) // G
     /// Site timeline entries: the site's network, `0x00`, position, index → entry.
     static let networkTimeline = RecordKind(0x48) // H
-    /// Session ids in use (cohort sessions): session → nothing.
+    /// Session ids in use (cohort and mentoring sessions): session → nothing.
     static let session = RecordKind(0x73) // s
 
     /// The id of an entry of a per-territory index (`coverage`, `siteAt`).
@@ -95,17 +95,38 @@ struct TerritoryRecord: StoredRecord, Equatable {
 
 struct NetworkRecord: StoredRecord, Equatable {
     var name: String
+    /// Rule 7: the most active members it takes.
+    var memberCapacity: Int64?
     var programs: [String] = []
+    /// Companies that are members now (rule 7).
+    var activeMembers = 0
+    /// `MemberJoined` and `MemberLeft` events.
+    var joined = 0, left = 0
+    /// Its mentorships, in start order.
+    var mentorships: [String] = []
+    /// Its shared positions, in opening order.
+    var positions: [String] = []
 
-    init(name: String) { self.name = name }
+    init(name: String, memberCapacity: Int64?) {
+        self.name = name
+        self.memberCapacity = memberCapacity
+    }
 
     init(from r: inout ByteReader) throws {
         name = try r.text()
+        memberCapacity = try r.optionalZigzag()
         programs = try r.texts()
+        activeMembers = Int(try r.varint())
+        joined = Int(try r.varint())
+        left = Int(try r.varint())
+        mentorships = try r.texts()
+        positions = try r.texts()
     }
 
     func encode(to w: inout ByteWriter) {
-        w.text(name); w.texts(programs)
+        w.text(name); w.optionalZigzag(memberCapacity); w.texts(programs)
+        w.varint(UInt64(activeMembers)); w.varint(UInt64(joined)); w.varint(UInt64(left))
+        w.texts(mentorships); w.texts(positions)
     }
 }
 
@@ -138,7 +159,7 @@ struct ProgramRecord: StoredRecord, Equatable {
         capacityPerCohort = try r.optionalZigzag()
         if try r.u8() == 1 {
             eligibility = Eligibility(minCompanyAgeYears: try r.optionalZigzag(), minRevenueEur: try r.optionalZigzag(),
-                                      minHeadcount: try r.optionalZigzag())
+                                      minHeadcount: try r.optionalZigzag(), membersOnly: try r.optionalBool())
         }
         cohorts = try r.texts()
         coverage = try r.list { CoverageRecord(territory: try $0.text(), on: try $0.zigzag()) }
@@ -151,6 +172,7 @@ struct ProgramRecord: StoredRecord, Equatable {
             w.optionalZigzag(eligibility.minCompanyAgeYears)
             w.optionalZigzag(eligibility.minRevenueEur)
             w.optionalZigzag(eligibility.minHeadcount)
+            w.optionalBool(eligibility.membersOnly)
         } else {
             w.u8(0)
         }
@@ -275,9 +297,8 @@ enum ApplicationStatus: UInt8 {
 
 struct ApplicationRecord: StoredRecord, Equatable {
     var cohort: String
+    /// The company's id; its details are the company's (``CompanyRecord``).
     var company: String
-    var territory: String?
-    var sector: String?
     var state: ApplicationStatus = .pending
     var selectedOn: Int64?
     var selectedPosition: UInt64?
@@ -290,16 +311,14 @@ struct ApplicationRecord: StoredRecord, Equatable {
     var status: String { state.name }
     var isParticipant: Bool { selectedOn != nil }
 
-    init(cohort: String, company: String, territory: String?, sector: String?, segments: [String]) {
+    init(cohort: String, company: String, segments: [String]) {
         self.cohort = cohort
         self.company = company
-        self.territory = territory
-        self.sector = sector
         self.segments = segments
     }
 
     // Layout: fields in order; `flags` says which optionals are present
-    // (1 territory, 2 sector, 4 selection, then 8<<i baseline i, 64<<i latest i;
+    // (1 and 2 unused, 4 selection, then 8<<i baseline i, 64<<i latest i;
     // 512: every latest figure comes from one outcome, whose instant and
     // position are then written once; 1024: that instant is a midnight, written
     // as a day).
@@ -307,8 +326,6 @@ struct ApplicationRecord: StoredRecord, Equatable {
         let flags = try r.varint()
         cohort = try r.text()
         company = try r.text()
-        if flags & 1 != 0 { territory = try r.text() }
-        if flags & 2 != 0 { sector = try r.text() }
         guard let state = ApplicationStatus(rawValue: try r.u8()) else { throw ByteReader.Truncated() }
         self.state = state
         if flags & 4 != 0 {
@@ -334,8 +351,6 @@ struct ApplicationRecord: StoredRecord, Equatable {
 
     func encode(to w: inout ByteWriter) {
         var flags: UInt64 = 0
-        if territory != nil { flags |= 1 }
-        if sector != nil { flags |= 2 }
         if selectedOn != nil { flags |= 4 }
         var sources: [(Int64, UInt64)] = []
         for metric in Metric.allCases {
@@ -351,8 +366,6 @@ struct ApplicationRecord: StoredRecord, Equatable {
         if midnight { flags |= 1024 }
         w.varint(flags)
         w.text(cohort); w.text(company)
-        if let territory { w.text(territory) }
-        if let sector { w.text(sector) }
         w.u8(state.rawValue)
         if let selectedOn {
             w.zigzag(selectedOn)

@@ -185,6 +185,9 @@ extension ByteWriter {
         if let s { u8(1); text(s) } else { u8(0) }
     }
 
+    /// An optional boolean: `u8 0` absent, `1` false, `2` true.
+    mutating func optionalBool(_ v: Bool?) { u8(v.map { $0 ? 2 : 1 } ?? 0) }
+
     /// An optional signed integer: `u8 0`, or `u8 1` and its zigzag varint.
     mutating func optionalZigzag(_ v: Int64?) {
         if let v { u8(1); zigzag(v) } else { u8(0) }
@@ -195,6 +198,15 @@ extension ByteReader {
     mutating func optionalText() throws -> String? { try u8() == 0 ? nil : try text() }
 
     mutating func optionalZigzag() throws -> Int64? { try u8() == 0 ? nil : try zigzag() }
+
+    mutating func optionalBool() throws -> Bool? {
+        switch try u8() {
+        case 0: nil
+        case 1: false
+        case 2: true
+        default: throw Truncated()
+        }
+    }
 
     /// A list: a varint count, then each element.
     mutating func list<T>(_ element: (inout ByteReader) throws -> T) throws -> [T] {

@@ -1,0 +1,91 @@
+extension RecordKind {
+    /// Companies, known across the ledger: company id → ``CompanyRecord``.
+    static let company = RecordKind(0x59) // Y
+}
+
+extension Entities {
+    /// Companies named by an application or a membership.
+    var companies: RecordCache<CompanyRecord> { records(.company) }
+
+    /// Records what an event says of `company`: each detail it gives replaces
+    /// the one known (the latest event that gives a detail wins). A company that
+    /// moves takes its participants' count along to its new territory.
+    func describe(_ company: Company) throws {
+        guard var record = try companies.get(company.id) else {
+            companies.put(company.id, CompanyRecord(company))
+            return
+        }
+        let before = record.territory
+        record.name = company.name
+        if let sector = company.sector { record.sector = sector }
+        if let territory = company.territory { record.territory = territory }
+        if let foundedOn = company.foundedOn { record.foundedOn = foundedOn.daysSinceEpoch }
+        if record.territory != before, record.participant {
+            let moved = try record.applications.filter { try applications.get($0)?.isParticipant == true }.count
+            if let before { try count(participantsIn: before, by: -moved) }
+            if let after = record.territory { try count(participantsIn: after, by: moved) }
+        }
+        companies.put(company.id, record)
+    }
+
+    /// Records that `network` reaches `company` (a member, or an applicant to one of its programs).
+    func reach(_ company: String, by network: String) throws {
+        try companies.update(company) { record in
+            if let index = record.networks.firstIndex(where: { $0 >= network }) {
+                if record.networks[index] != network { record.networks.insert(network, at: index) }
+            } else {
+                record.networks.append(network)
+            }
+        }
+    }
+
+    /// Adds `delta` to the participants counted in `territory`.
+    func count(participantsIn territory: String, by delta: Int) throws {
+        if try participants.get(territory) == nil { participants.put(territory, CountRecord(count: 0)) }
+        try participants.update(territory) { $0.count += delta }
+    }
+}
+
+/// A company, with the latest of each detail events gave, and what the
+/// unduplicated reach counts.
+struct CompanyRecord: StoredRecord, Equatable {
+    var name: String
+    var sector: String?
+    var territory: String?
+    /// Days since 1970-01-01.
+    var foundedOn: Int64?
+    /// The networks reaching it (a member, or an applicant to one of their programs), in id order.
+    var networks: [String] = []
+    /// Whether it was ever a member of a network.
+    var member = false
+    /// Its applications, in log order.
+    var applications: [String] = []
+    /// Whether one of its applications was ever selected.
+    var participant = false
+
+    init(_ company: Company) {
+        name = company.name
+        sector = company.sector
+        territory = company.territory
+        foundedOn = company.foundedOn?.daysSinceEpoch
+    }
+
+    init(from r: inout ByteReader) throws {
+        name = try r.text()
+        sector = try r.optionalText()
+        territory = try r.optionalText()
+        foundedOn = try r.optionalZigzag()
+        networks = try r.texts()
+        let flags = try r.u8()
+        member = flags & 1 != 0
+        participant = flags & 2 != 0
+        applications = try r.texts()
+    }
+
+    func encode(to w: inout ByteWriter) {
+        w.text(name); w.optionalText(sector); w.optionalText(territory); w.optionalZigzag(foundedOn)
+        w.texts(networks)
+        w.u8((member ? 1 : 0) | (participant ? 2 : 0))
+        w.texts(applications)
+    }
+}
