@@ -12,8 +12,10 @@ extension EssaimCommand {
             abstract: "Load the bundled fixtures into a temporary (or --ledger) ledger and show the main read models.",
             discussion: """
                 Shows the roster of the Medicen / Stratexio club, the growth of Alexis's program \
-                (60 % of project holders from economic layoffs create their company, 30 % overall) \
-                and the territory expansion of Alexis across the Grand Est.
+                (60 % of project holders from economic layoffs create their company, 30 % overall), \
+                the territory expansion of Alexis across the Grand Est, the peer mentoring of \
+                MEDIC@LPS's Biobiz Club, its shared business developer in Boston, and the companies \
+                Touraine's networks reach, each counted once.
 
                 Examples:
                   essaim demo
@@ -40,6 +42,12 @@ extension EssaimCommand {
             try EssaimCommand.Query.Expansion.parse(["--ledger", path, "--format", "table", "--network", "alexis"]).run()
             Output.line("")
             try EssaimCommand.Query.Territory.parse(["--ledger", path, "--format", "table", "--code", "FR-GES"]).run()
+            Output.line("")
+            try EssaimCommand.Query.Mentoring.parse(["--ledger", path, "--format", "table", "--network", "medicalps"]).run()
+            Output.line("")
+            try EssaimCommand.Query.Positions.parse(["--ledger", path, "--format", "table", "--network", "medicalps"]).run()
+            Output.line("")
+            try EssaimCommand.Query.Reach.parse(["--ledger", path, "--format", "table", "--territory", "FR-37"]).run()
             Output.line("\nExplore it: essaim --ledger \(path) query --help")
         }
 

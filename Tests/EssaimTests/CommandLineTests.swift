@@ -61,11 +61,11 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let imported = try Self.run(["--ledger", ledger, "import"] + fixtureFiles)
         #expect(imported.status == 0)
-        #expect(imported.stdout.hasPrefix("imported 378 events, 0 duplicates"))
+        #expect(imported.stdout.hasPrefix("imported \(fixtureEventCount) events, 0 duplicates"))
         #expect(imported.stderr.isEmpty)
         let exported = try Self.run(["--ledger", ledger, "export"])
         #expect(exported.status == 0 && exported.stderr.isEmpty)
-        #expect(exported.stdout.split(separator: "\n").count == 378)
+        #expect(exported.stdout.split(separator: "\n").count == fixtureEventCount)
 
         // export | essaim --ledger other import -
         let other = directory + "/other"

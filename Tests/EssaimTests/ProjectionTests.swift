@@ -263,12 +263,12 @@ import Testing
         let t = try TemporaryLedger()
         try t.ledger.importFiles(fixtureFiles)
         let incremental = try t.ledger.read { txn in try t.ledger.projections.store(for: ReadModelsProjection(), txn).entries(withPrefix: []) }
-        #expect(try t.ledger.replay() == 378)
+        #expect(try t.ledger.replay() == UInt64(fixtureEventCount))
         let replayed = try t.ledger.read { txn in try t.ledger.projections.store(for: ReadModelsProjection(), txn).entries(withPrefix: []) }
         #expect(incremental.map(\.key) == replayed.map(\.key) && incremental.map(\.value) == replayed.map(\.value))
         let report = try t.ledger.verify()
         #expect(report.passed, "\(report.problems)")
-        #expect(report.events == 378)
+        #expect(report.events == UInt64(fixtureEventCount))
     }
 
     @Test("verify notices a read model that differs from the log")

@@ -23,6 +23,15 @@ import Testing
              try library.territoryExpansion(code: "FR-GES", bounds: .init(asOf: CivilDate("2019-12-31"))).json),
             (["expansion", "--network", "stratexio", "--at-position", "200"],
              try library.expansionTimeline(.network("stratexio"), bounds: .init(atPosition: 200)).json),
+            (["members", "--network", "puissance-20"], try library.members(network: "puissance-20").json),
+            (["members", "--network", "medicalps", "--as-of", "2010-12-31"],
+             try library.members(network: "medicalps", bounds: .init(asOf: CivilDate("2010-12-31"))).json),
+            (["reach", "--territory", "FR-37"], try library.reach(territory: "FR-37").json),
+            (["reach", "--at-position", "300"], try library.reach(bounds: .init(atPosition: 300)).json),
+            (["mentoring", "--network", "medicalps"], try library.mentoring(network: "medicalps").json),
+            (["positions", "--network", "medicalps", "--as-of", "2015-12-31"],
+             try library.sharedPositions(network: "medicalps", bounds: .init(asOf: CivilDate("2015-12-31"))).json),
+            (["positions"], try library.sharedPositions().json),
         ]
         for (arguments, expected) in cases {
             let result = try CommandLineTests.run(["--ledger", ledger, "query"] + arguments + ["--format", "json"])
@@ -32,6 +41,31 @@ import Testing
         // Without --format on a pipe, JSON too.
         let piped = try CommandLineTests.run(["--ledger", ledger, "query", "roster", "--cohort", "medicen-stratexio-2018"])
         #expect(piped.stdout.hasPrefix("{\"cohort\":\"medicen-stratexio-2018\""))
+    }
+
+    @Test("the networks' own life in table and CSV: members, reach, mentoring, positions; unknown ids exit 1")
+    func networkLifeFormats() throws {
+        let (directory, ledger) = try Self.fixtureLedger()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        func run(_ arguments: [String]) throws -> CommandLineTests.Result {
+            try CommandLineTests.run(["--ledger", ledger, "query"] + arguments)
+        }
+        let members = try run(["members", "--network", "puissance-20", "--format", "table"])
+        #expect(members.status == 0 && members.stdout.contains("Members of Puissance 20"))
+        let membersCSV = try run(["members", "--network", "puissance-20", "--format", "csv"]).stdout.split(separator: "\n")
+        #expect(membersCSV.first == "capacity,active,seats left,joined,left" && membersCSV[1] == "20,20,0,20,0")
+        let reach = try run(["reach", "--territory", "FR-37", "--format", "csv"]).stdout.split(separator: "\n")
+        #expect(reach.first == "companies,members,applicants,participants,in several networks")
+        let mentoring = try run(["mentoring", "--network", "medicalps", "--format", "table"])
+        #expect(mentoring.stdout.contains("réglementaire") && mentoring.stdout.contains("reciprocal pairs"))
+        let positions = try run(["positions", "--format", "csv"]).stdout
+        #expect(positions.contains("boston,Business developer,medicalps,US-BOS,2014-09-01,,100,95"))
+        for arguments in [["members", "--network", "nope"], ["mentoring", "--network", "nope"], ["positions", "--network", "nope"],
+                          ["reach", "--territory", "nope"]] {
+            let unknown = try run(arguments)
+            #expect(unknown.status == 1 && unknown.stderr.contains("nope"), "\(arguments)")
+        }
+        #expect(try run(["members"]).status == 2)
     }
 
     @Test("the alexis conversion shows 60 % for economic layoffs against 30 % overall")
@@ -77,9 +111,9 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let replay = try CommandLineTests.run(["--ledger", ledger, "replay"])
         #expect(replay.status == 0, "\(replay.stderr)")
-        #expect(replay.stdout.contains("replayed 378 events") && replay.stdout.contains("events/s"))
+        #expect(replay.stdout.contains("replayed \(fixtureEventCount) events") && replay.stdout.contains("events/s"))
         let verify = try CommandLineTests.run(["--ledger", ledger, "verify"])
-        #expect(verify.status == 0 && verify.stdout.hasPrefix("ok: 378 events"))
+        #expect(verify.status == 0 && verify.stdout.hasPrefix("ok: \(fixtureEventCount) events"))
         #expect(try CommandLineTests.run(["--ledger", ledger, "replay", "--projection", "nope"]).status == 1)
     }
 
@@ -89,10 +123,13 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let result = try CommandLineTests.run(["demo", "--ledger", directory + "/demo.ledger", "--fixtures", repositoryRoot + "/Fixtures"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("378 events imported"))
+        #expect(result.stdout.contains("\(fixtureEventCount) events imported"))
         #expect(result.stdout.contains("Cohort medicen-stratexio-2018"))
         #expect(result.stdout.contains("economic-layoff"))
         #expect(result.stdout.contains("alexis-saint-mihiel"))
+        #expect(result.stdout.contains("Mentoring in network medicalps") && result.stdout.contains("réglementaire"))
+        #expect(result.stdout.contains("boston") && result.stdout.contains("US-BOS"))
+        #expect(result.stdout.contains("Reach — territory FR-37"))
     }
 }
 

@@ -35,6 +35,11 @@ let repositoryRoot: String = {
 
 let fixtureFiles = [repositoryRoot + "/Fixtures/territories-fr.jsonl", repositoryRoot + "/Fixtures/seeds.jsonl"]
 
+/// How many events the fixture files hold (one per non-empty line).
+let fixtureEventCount: Int = fixtureFiles.reduce(0) { total, path in
+    total + ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").count
+}
+
 /// One JSON Lines event, for tests.
 func line(_ type: String, _ data: String, on date: String = "2020-01-10", id: String? = nil) -> String {
     let idPart = id.map { "\"id\":\"\($0)\"," } ?? ""
