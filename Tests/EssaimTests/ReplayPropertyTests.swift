@@ -17,17 +17,22 @@ import Testing
     }
 
     /// Random but valid lines after the base world: applications, decisions that
-    /// respect the rules, sessions of active participants, outcomes, sites.
+    /// respect the rules, sessions of active participants, outcomes, sites, and
+    /// the network's own life (members joining and leaving, mentorships and their
+    /// sessions, a shared position's shares).
     static func randomLines(seed: UInt64, count: Int) -> [String] {
         var g = Generator(state: seed)
         var lines: [String] = [line("CohortOpened", #"{"program":"P","cohort":"K","label":"random","capacity":4}"#, on: "2021-01-01")]
         var status: [String: String] = [:]
         var active = 0
         var sessions = 0, sites = 0
+        var members: [String] = [], former: [String] = []
+        var mentorships: [String: Bool] = [:]   // id → ended
+        var holders: [String: Int] = [:], positionOpen = false, positionClosed = false
         for step in 0..<count {
             let day = "2021-\(String(format2(1 + g.next(12))))-\(String(format2(1 + g.next(28))))"
             let ids = status.keys.sorted()
-            switch g.next(7) {
+            switch g.next(10) {
             case 0, 1:
                 let id = "k\(step)"
                 status[id] = "pending"
@@ -58,6 +63,50 @@ import Testing
                 let metrics = "{\"revenueEur\":\(g.next(900_000)),\"headcount\":\(g.next(40))}"
                 let milestone = g.next(3) == 0 ? ",\"milestone\":\"company-created\"" : ""
                 lines.append(line("OutcomeRecorded", "{\"application\":\"\(id)\",\"metrics\":\(metrics)\(milestone)}", on: day))
+            case 7:
+                if !members.isEmpty && g.next(3) == 0 {
+                    let leaving = members.remove(at: g.next(members.count))
+                    former.append(leaving)
+                    lines.append(line("MemberLeft", "{\"network\":\"N\",\"company\":\"\(leaving)\"}", on: day))
+                } else {
+                    let company = !former.isEmpty && g.next(3) == 0 ? former.remove(at: g.next(former.count)) : "m\(step)"
+                    members.append(company)
+                    let territory = ["34172", "FR-34", "FR-OCC", nil][g.next(4)].map { ",\"territory\":\"\($0)\"" } ?? ""
+                    lines.append(line("MemberJoined", "{\"network\":\"N\",\"company\":{\"id\":\"\(company)\",\"name\":\"n\(step)\"\(territory)}}", on: day))
+                }
+            case 8:
+                let open = mentorships.filter { !$0.value }.keys.sorted()
+                if let id = open.randomElement(using: &g), g.next(2) == 0 {
+                    if g.next(4) == 0 {
+                        mentorships[id] = true
+                        lines.append(line("MentorshipEnded", "{\"mentorship\":\"\(id)\"}", on: day))
+                    } else {
+                        sessions += 1
+                        lines.append(line("MentoringSessionHeld", "{\"session\":\"s\(sessions)\",\"mentorship\":\"\(id)\",\"durationMinutes\":\(30 + g.next(90))}", on: day))
+                    }
+                } else if members.count >= 2 {
+                    let mentor = members[g.next(members.count)]
+                    guard let mentee = members.filter({ $0 != mentor }).randomElement(using: &g) else { continue }
+                    mentorships["t\(step)"] = false
+                    let theme = ["export", "financement", nil][g.next(3)].map { ",\"theme\":\"\($0)\"" } ?? ""
+                    lines.append(line("MentorshipStarted", "{\"mentorship\":\"t\(step)\",\"network\":\"N\",\"mentor\":\"\(mentor)\",\"mentee\":\"\(mentee)\"\(theme),\"plannedMinutes\":120}", on: day))
+                }
+            case 9:
+                if !positionOpen && !positionClosed {
+                    positionOpen = true
+                    lines.append(line("SharedPositionOpened", #"{"position":"pos","network":"N","title":"x","territory":"FR-34"}"#, on: day))
+                } else if positionOpen, let holder = holders.keys.sorted().first, g.next(3) == 0 {
+                    holders[holder] = nil
+                    lines.append(line("SharedPositionLeft", "{\"position\":\"pos\",\"company\":\"\(holder)\"}", on: day))
+                } else if positionOpen, g.next(12) == 0 {
+                    positionOpen = false
+                    positionClosed = true
+                    lines.append(line("SharedPositionClosed", #"{"position":"pos"}"#, on: day))
+                } else if positionOpen, let joiner = members.first(where: { holders[$0] == nil }),
+                          holders.values.reduce(0, +) + 25 <= 100 {
+                    holders[joiner] = 25
+                    lines.append(line("SharedPositionJoined", "{\"position\":\"pos\",\"company\":\"\(joiner)\",\"sharePercent\":25}", on: day))
+                }
             default:
                 sites += 1
                 let kind = g.next(2) == 0 ? "SitePlanned" : "SiteOpened"
@@ -80,14 +129,27 @@ import Testing
         let incremental = try t.ledger.read { txn in try t.ledger.projections.store(for: ReadModelsProjection(), txn).entries(withPrefix: []) }
         let rosterBefore = try t.ledger.roster(cohort: "K")
         let growthBefore = try t.ledger.growth(.cohort("K"))
+        let membersBefore = try t.ledger.members(network: "N")
+        let mentoringBefore = try t.ledger.mentoring(network: "N")
+        let positionsBefore = try t.ledger.sharedPositions()
+        let reachBefore = try t.ledger.reach(territory: "FR-OCC")
         try t.ledger.replay()
         let replayed = try t.ledger.read { txn in try t.ledger.projections.store(for: ReadModelsProjection(), txn).entries(withPrefix: []) }
         #expect(incremental.map(\.key) == replayed.map(\.key))
         #expect(incremental.map(\.value) == replayed.map(\.value))
         #expect(try t.ledger.roster(cohort: "K") == rosterBefore)
         #expect(try t.ledger.growth(.cohort("K")) == growthBefore)
+        #expect(try t.ledger.members(network: "N") == membersBefore)
+        #expect(try t.ledger.mentoring(network: "N") == mentoringBefore)
+        #expect(try t.ledger.sharedPositions() == positionsBefore)
+        #expect(try t.ledger.reach(territory: "FR-OCC") == reachBefore)
         // A bounded query at the head folds in memory and must agree too.
-        #expect(try t.ledger.roster(cohort: "K", bounds: .init(atPosition: t.ledger.headPosition())) == rosterBefore)
+        let head = TimeBounds(atPosition: try t.ledger.headPosition())
+        #expect(try t.ledger.roster(cohort: "K", bounds: head) == rosterBefore)
+        #expect(try t.ledger.members(network: "N", bounds: head) == membersBefore)
+        #expect(try t.ledger.mentoring(network: "N", bounds: head) == mentoringBefore)
+        #expect(try t.ledger.sharedPositions(bounds: head) == positionsBefore)
+        #expect(try t.ledger.reach(territory: "FR-OCC", bounds: head) == reachBefore)
         #expect(try t.ledger.verify().passed)
     }
 }

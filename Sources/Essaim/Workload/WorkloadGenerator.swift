@@ -8,7 +8,11 @@
 /// occasional withdrawal replaced from the waitlist, monthly sessions attended by
 /// most active participants, and yearly outcomes (revenue, export revenue,
 /// headcount, milestones) for three years. Networks plan and open sites in new
-/// départements and extend programs to new territories.
+/// départements and extend programs to new territories. They also live their
+/// own life: companies join (some networks cap their members) and leave, some
+/// of them former applicants; members mentor each other on themes, with monthly
+/// sessions, for about a year; one network in three shares a position among
+/// its members.
 ///
 /// Events come out in business-time order across all programs, and every prefix
 /// of the stream passes the refusal rules, so the stream can stop at any count.
@@ -24,6 +28,8 @@ public struct WorkloadGenerator: Sequence, IteratorProtocol {
     private var territories: [(code: String, level: TerritoryLevel, parent: String?, name: String)] = []
     private var departments: [String] = []
     private var communes: [String] = []
+    private var networks: [Int: NetworkLife] = [:]
+    private var mentorships: [String: (sessionsLeft: Int, network: Int)] = [:]
 
     /// A generator of `events` events from `seed`.
     public init(events: Int, seed: UInt64) {
@@ -91,6 +97,31 @@ public struct WorkloadGenerator: Sequence, IteratorProtocol {
         case replace(String)
         case session(String)
         case outcomes(cohort: String, year: Int, index: Int)
+        case membership(network: Int)
+        case mentorship(network: Int)
+        case mentoringSession(String)
+        case openPosition(network: Int)
+        case share(network: Int)
+        case closePosition(network: Int)
+    }
+
+    /// What the generator keeps of a network's own life, so that every event it
+    /// writes passes the rules.
+    private final class NetworkLife {
+        let id: String
+        let capacity: Int?
+        var members: [Company] = []
+        var former: [Company] = []
+        var joined = 0
+        var mentorships = 0
+        var position: (id: String, capacity: Int64, holders: [String: Int64], open: Bool)?
+        /// Companies that applied to the network's programs (some join it later).
+        var applicants: [Company] = []
+
+        init(id: String, capacity: Int?) {
+            self.id = id
+            self.capacity = capacity
+        }
     }
 
     private struct Scheduled {
@@ -236,8 +267,14 @@ public struct WorkloadGenerator: Sequence, IteratorProtocol {
         case let .network(n):
             let kinds: [NetworkKind] = [.association, .competitivenessCluster, .cluster, .chamber, .employersFederation, .techCommunity]
             let territory = random.below(3) == 0 ? FranceTerritories.regions[random.below(13)].code : departments[random.below(departments.count)]
+            let capacity: Int? = random.below(4) == 0 ? 20 + random.below(60) : nil
+            networks[n] = NetworkLife(id: "n\(n)", capacity: capacity)
+            schedule(day + 30 + Int64(random.below(30)), .membership(network: n))
+            schedule(day + 200 + Int64(random.below(100)), .mentorship(network: n))
+            if random.below(3) == 0 { schedule(day + 400 + Int64(random.below(400)), .openPosition(network: n)) }
             return event(day, .networkRegistered(NetworkRegistered(
-                network: "n\(n)", name: Names.network(&random), kind: kinds[random.below(kinds.count)], territory: territory)))
+                network: "n\(n)", name: Names.network(&random), kind: kinds[random.below(kinds.count)], territory: territory,
+                memberCapacity: capacity.map(Int64.init))))
         case let .launch(p):
             let program = programs[p]
             return event(day, .programLaunched(ProgramLaunched(
@@ -289,11 +326,12 @@ public struct WorkloadGenerator: Sequence, IteratorProtocol {
             cohort.status[application] = .pending
             cohort.baseline[application] = baseline
             let segments: [String]? = random.below(5) == 0 ? [Names.segments[random.below(Names.segments.count)]] : nil
+            let company = Company(id: String(300_000_000 + random.below(600_000_000)), name: Names.company(&random),
+                                  sector: Names.sectors[random.below(Names.sectors.count)],
+                                  territory: random.below(8) == 0 ? nil : communes[random.below(communes.count)], foundedOn: founded)
+            if let life = networks[program.network], random.below(10) == 0, life.applicants.count < 200 { life.applicants.append(company) }
             return event(day, .applicationSubmitted(ApplicationSubmitted(
-                application: application, cohort: id,
-                company: Company(id: String(300_000_000 + random.below(600_000_000)), name: Names.company(&random),
-                                 sector: Names.sectors[random.below(Names.sectors.count)],
-                                 territory: random.below(8) == 0 ? nil : communes[random.below(communes.count)], foundedOn: founded),
+                application: application, cohort: id, company: company,
                 leader: Leader(name: person, email: email), baseline: baseline, segments: segments)))
         case let .committee(id):
             // One decision per event: the committee comes back the same day until none is pending.
@@ -349,6 +387,82 @@ public struct WorkloadGenerator: Sequence, IteratorProtocol {
             let milestone = programs[cohort.program].kind == .entrepreneurshipHub ? "company-created" : "contract-signed"
             return event(day, .outcomeRecorded(OutcomeRecorded(
                 application: participant, metrics: metrics, milestone: random.below(6) == 0 ? milestone : nil)))
+        case let .membership(n):
+            guard let life = networks[n] else { return nil }
+            schedule(day + 15 + Int64(random.below(40)), .membership(network: n))
+            let full = life.capacity.map { life.members.count >= $0 } ?? false
+            if !life.members.isEmpty && (full || random.below(6) == 0) {
+                let leaving = life.members.remove(at: random.below(life.members.count))
+                life.former.append(leaving)
+                return event(day, .memberLeft(MemberLeft(network: life.id, company: leaving.id,
+                                                         reason: random.below(3) == 0 ? "non-renouvellement" : nil)))
+            }
+            guard !full else { return nil }
+            let company: Company
+            if !life.former.isEmpty && random.below(8) == 0 {
+                company = life.former.remove(at: random.below(life.former.count))
+            } else if !life.applicants.isEmpty && random.below(4) == 0 {
+                company = life.applicants.removeLast()
+            } else {
+                life.joined += 1
+                company = Company(id: "\(life.id)-m\(life.joined)", name: Names.company(&random),
+                                  sector: Names.sectors[random.below(Names.sectors.count)],
+                                  territory: random.below(6) == 0 ? nil : communes[random.below(communes.count)])
+            }
+            life.members.append(company)
+            return event(day, .memberJoined(MemberJoined(network: life.id, company: company)))
+        case let .mentorship(n):
+            guard let life = networks[n] else { return nil }
+            schedule(day + 60 + Int64(random.below(120)), .mentorship(network: n))
+            guard life.members.count >= 2 else { return nil }
+            let mentor = random.below(life.members.count)
+            let mentee = (mentor + 1 + random.below(life.members.count - 1)) % life.members.count
+            life.mentorships += 1
+            let id = "\(life.id)-mt\(life.mentorships)"
+            let sessions = 2 + random.below(5)
+            mentorships[id] = (sessions, n)
+            schedule(day + 20 + Int64(random.below(20)), .mentoringSession(id))
+            let themes = ["réglementaire", "export", "financement", "recrutement", "qualité", "numérique"]
+            return event(day, .mentorshipStarted(MentorshipStarted(
+                mentorship: id, network: life.id, mentor: life.members[mentor].id, mentee: life.members[mentee].id,
+                theme: random.below(5) == 0 ? nil : themes[random.below(themes.count)],
+                plannedMinutes: random.below(2) == 0 ? Int64(60 * (3 + random.below(8))) : nil)))
+        case let .mentoringSession(id):
+            guard let state = mentorships[id] else { return nil }
+            if state.sessionsLeft == 0 {
+                mentorships[id] = nil
+                return event(day, .mentorshipEnded(MentorshipEnded(mentorship: id, reason: random.below(2) == 0 ? "objectifs atteints" : nil)))
+            }
+            mentorships[id] = (state.sessionsLeft - 1, state.network)
+            schedule(day + 25 + Int64(random.below(15)), .mentoringSession(id))
+            return event(day, .mentoringSessionHeld(MentoringSessionHeld(
+                session: "\(id)-s\(state.sessionsLeft)", mentorship: id, durationMinutes: Int64([45, 60, 90, 120][random.below(4)]),
+                mode: random.below(3) == 0 ? .remote : .inPerson)))
+        case let .openPosition(n):
+            guard let life = networks[n] else { return nil }
+            let capacity: Int64 = random.below(3) == 0 ? 200 : 100
+            life.position = ("\(life.id)-poste", capacity, [:], true)
+            for k in 0..<(3 + random.below(4)) { schedule(day + 15 + Int64(k * 120 + random.below(90)), .share(network: n)) }
+            schedule(day + 3 * 365 + Int64(random.below(700)), .closePosition(network: n))
+            return event(day, .sharedPositionOpened(SharedPositionOpened(
+                position: "\(life.id)-poste", network: life.id, title: "Chargé d'affaires export",
+                territory: departments[random.below(departments.count)], capacityPercent: capacity == 100 ? nil : capacity)))
+        case let .share(n):
+            guard let life = networks[n], let position = life.position, position.open else { return nil }
+            if let holder = position.holders.keys.sorted().first, position.holders.count >= 3 || random.below(4) == 0 {
+                life.position?.holders[holder] = nil
+                return event(day, .sharedPositionLeft(SharedPositionLeft(position: position.id, company: holder)))
+            }
+            let allocated = position.holders.values.reduce(0, +)
+            let share = Int64([20, 25, 30, 40][random.below(4)])
+            guard allocated + share <= position.capacity,
+                  let joiner = life.members.first(where: { position.holders[$0.id] == nil }) else { return nil }
+            life.position?.holders[joiner.id] = share
+            return event(day, .sharedPositionJoined(SharedPositionJoined(position: position.id, company: joiner.id, sharePercent: share)))
+        case let .closePosition(n):
+            guard let life = networks[n], let position = life.position, position.open else { return nil }
+            life.position?.open = false
+            return event(day, .sharedPositionClosed(SharedPositionClosed(position: position.id, reason: "fin du financement")))
         }
     }
 }
