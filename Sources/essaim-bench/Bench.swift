@@ -271,9 +271,9 @@ struct Bench {
         }
         let regions = ["FR-ARA", "FR-OCC", "FR-IDF", "FR-GES", "FR-NAQ", "FR-BRE"]
         var random = SystemRandomNumberGenerator()
-        func latency(_ key: String, _ label: String, _ body: () throws -> Void) rethrows {
+        func latency(_ key: String, _ label: String, samples count: Int? = nil, _ body: () throws -> Void) rethrows {
             var samples: [Double] = []
-            for _ in 0..<options.samples {
+            for _ in 0..<(count ?? options.samples) {
                 let t = now()
                 try body()
                 samples.append((now() - t) * 1_000)
@@ -285,6 +285,11 @@ struct Bench {
         try latency("query_growth", "library query growth (program)") { _ = try opened.growth(.program(programs.randomElement(using: &random)!)) }
         try latency("query_territory", "library query territory (région)") { _ = try opened.territoryExpansion(code: regions.randomElement(using: &random)!) }
         try latency("query_expansion", "library query expansion (network)") { _ = try opened.expansionTimeline(.network(networks.randomElement(using: &random)!)) }
+        try latency("query_members", "library query members (network)") { _ = try opened.members(network: networks.randomElement(using: &random)!) }
+        try latency("query_mentoring", "library query mentoring (network)") { _ = try opened.mentoring(network: networks.randomElement(using: &random)!) }
+        try latency("query_positions", "library query positions (all)") { _ = try opened.sharedPositions() }
+        // The reach reads every company: fewer samples.
+        try latency("query_reach", "library query reach (région)", samples: 10) { _ = try opened.reach(territory: regions.randomElement(using: &random)!) }
 
         // CLI query wall time (process start, open read-only, query, JSON out).
         var cli: [Double] = []
