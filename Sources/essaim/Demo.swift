@@ -14,8 +14,10 @@ extension EssaimCommand {
                 Shows the roster of the Medicen / Stratexio club, the growth of Alexis's program \
                 (60 % of project holders from economic layoffs create their company, 30 % overall), \
                 the territory expansion of Alexis across the Grand Est, the peer mentoring of \
-                MEDIC@LPS's Biobiz Club, its shared business developer in Boston, and the companies \
-                Touraine's networks reach, each counted once.
+                MEDIC@LPS's Biobiz Club, its shared business developer in Boston, the companies \
+                Touraine's networks reach, each counted once, the Medicen club's participants against \
+                the applicants it did not select, and how a closure declared late changed the \
+                survival of Alexis's companies.
 
                 Examples:
                   essaim demo
@@ -48,6 +50,15 @@ extension EssaimCommand {
             try EssaimCommand.Query.Positions.parse(["--ledger", path, "--format", "table", "--network", "medicalps"]).run()
             Output.line("")
             try EssaimCommand.Query.Reach.parse(["--ledger", path, "--format", "table", "--territory", "FR-37"]).run()
+            Output.line("")
+            try EssaimCommand.Query.Growth.parse(["--ledger", path, "--format", "table", "--cohort", "medicen-stratexio-2018"]).run()
+            // The fixtures end with a closure declared late: the survival as known before it, then now.
+            let head = try target.headPosition()
+            Output.line("\nAs known before the last event (position \(head - 1)), a closure declared late:")
+            try EssaimCommand.Query.Survival.parse(["--ledger", path, "--format", "table", "--program", "alexis-poles",
+                                                    "--at-position", String(head - 1)]).run()
+            Output.line("\nAnd once it was recorded:")
+            try EssaimCommand.Query.Survival.parse(["--ledger", path, "--format", "table", "--program", "alexis-poles"]).run()
             Output.line("\nExplore it: essaim --ledger \(path) query --help")
         }
 

@@ -8,8 +8,9 @@ extension EssaimCommand {
             abstract: "Query the read models: roster, growth, territory, expansion, members, reach, mentoring, positions.",
             discussion: """
                 Every query takes --format table|json|csv (table on a terminal, json otherwise), \
-                --as-of DATE (business time: events that occurred before the end of that day, UTC) \
-                and --at-position N (system time: what the ledger said after its N-th event).
+                --as-of DATE (business time: events that occurred before the end of that day, UTC), \
+                --at-position N (system time: what the ledger said after its N-th event) and \
+                --known-at DATE (system time: what the ledger said on that day), together or apart.
 
                 Examples:
                   essaim query roster --cohort medicen-stratexio-2018
@@ -20,9 +21,29 @@ extension EssaimCommand {
                   essaim query reach --territory FR-37
                   essaim query mentoring --network medicalps
                   essaim query positions --network medicalps
+                  essaim query survival --program alexis-poles --years 1,3,5
+                  essaim query survival --program alexis-poles --as-of 2024-12-31 --known-at 2025-01-31
                 """,
             subcommands: [Roster.self, Growth.self, Territory.self, Expansion.self, Members.self, Reach.self, Mentoring.self,
-                          Positions.self])
+                          Positions.self, Survival.self])
+    }
+}
+
+/// The scope of the growth report and the survival: exactly one of four.
+struct ScopeOptions: ParsableArguments {
+    @Option(help: "Participants of this cohort.") var cohort: String?
+    @Option(help: "Participants of this program's cohorts.") var program: String?
+    @Option(help: "Participants of the programs this network runs.") var network: String?
+    @Option(help: "Participants whose company is in this territory or below it.") var territory: String?
+
+    func validate() throws {
+        if [cohort, program, network, territory].compactMap({ $0 }).count != 1 {
+            throw ValidationError("give exactly one of --cohort, --program, --network, --territory")
+        }
+    }
+
+    var scope: GrowthReport.Scope {
+        cohort.map { .cohort($0) } ?? program.map { .program($0) } ?? network.map { .network($0) } ?? .territory(territory!)
     }
 }
 
@@ -41,12 +62,19 @@ struct QueryOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Only events at positions up to N.", valueName: "n"))
     var atPosition: UInt64?
 
+    @Option(help: ArgumentHelp("Only events recorded before the end of this day (UTC): what the ledger said that day.",
+                               valueName: "YYYY-MM-DD"))
+    var knownAt: String?
+
     func validate() throws {
         if let asOf, CivilDate(asOf) == nil { throw ValidationError("--as-of must be a valid YYYY-MM-DD date") }
+        if let knownAt, CivilDate(knownAt) == nil { throw ValidationError("--known-at must be a valid YYYY-MM-DD date") }
         if atPosition == 0 { throw ValidationError("--at-position must be at least 1") }
     }
 
-    var bounds: TimeBounds { TimeBounds(asOf: asOf.flatMap(CivilDate.init), atPosition: atPosition) }
+    var bounds: TimeBounds {
+        TimeBounds(asOf: asOf.flatMap(CivilDate.init), atPosition: atPosition, knownAt: knownAt.flatMap(CivilDate.init))
+    }
 
     /// Opens the ledger read-only; queries never write.
     func open() throws -> Ledger { try ledger.open(readOnly: true) }
@@ -97,21 +125,11 @@ extension EssaimCommand.Query {
                 """)
 
         @OptionGroup var options: QueryOptions
-        @Option(help: "Participants of this cohort.") var cohort: String?
-        @Option(help: "Participants of this program's cohorts.") var program: String?
-        @Option(help: "Participants of the programs this network runs.") var network: String?
-        @Option(help: "Participants whose company is in this territory or below it.") var territory: String?
+        @OptionGroup var scopeOptions: ScopeOptions
         @Option(help: "The milestone counted as a conversion.") var milestone = "company-created"
 
-        func validate() throws {
-            if [cohort, program, network, territory].compactMap({ $0 }).count != 1 {
-                throw ValidationError("give exactly one of --cohort, --program, --network, --territory")
-            }
-        }
-
         func run() throws {
-            let scope: GrowthReport.Scope = cohort.map { .cohort($0) } ?? program.map { .program($0) }
-                ?? network.map { .network($0) } ?? .territory(territory!)
+            let scope = scopeOptions.scope
             let g = try options.open().growth(scope, milestone: milestone, bounds: options.bounds)
             let f = g.funnel
             let funnel = Table(title: "Funnel — \(scope)",
@@ -126,7 +144,18 @@ extension EssaimCommand.Query {
                                    rows: [[.text("(all)"), .number(Int64(g.overall.participants)), .number(Int64(g.overall.converted)), .ratio(g.overall.rate)]]
                                        + g.bySegment.map { s in [.text(s.segment), .number(Int64(s.conversion.participants)),
                                                                  .number(Int64(s.conversion.converted)), .ratio(s.conversion.rate)] })
-            options.print(json: g.json, tables: [funnel, metrics, conversion])
+            let jobs = Table(title: "Jobs (IRIS+ PI3687 created, PI5691 maintained, PI4874 total)",
+                             headers: ["group", "counted", "created", "maintained", "total"],
+                             rows: [("participants", g.jobs), ("comparison group", g.comparison.jobs)].map { name, j in
+                                 [.text(name), .number(Int64(j.participants)), .number(j.created), .number(j.maintained), .number(j.total)]
+                             })
+            let comparison = Table(title: "Comparison group: \(g.comparison.applications) applications never selected, latest follow-up",
+                                   headers: ["metric", "counted", "mean", "median", "min", "max", "pooled"],
+                                   rows: g.comparison.metrics.map { m in
+                                       [.text(m.name), .number(Int64(m.growth.participants)), .ratio(m.growth.mean), .ratio(m.growth.median),
+                                        .ratio(m.growth.min), .ratio(m.growth.max), .ratio(m.growth.pooled)]
+                                   })
+            options.print(json: g.json, tables: [funnel, metrics, conversion, jobs, comparison])
         }
     }
 
@@ -289,6 +318,45 @@ extension EssaimCommand.Query {
                                    }
                                })
             options.print(json: p.json, tables: [positions, shares])
+        }
+    }
+
+    struct Survival: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Survival of the supported companies N years after they started (taux de pérennité).",
+            discussion: """
+                A company starts on the later of its creation and the start of its support. The \
+                reference day is --as-of, else today (UTC); --at-position and --known-at give the rate \
+                as it was known then (a closure recorded later, even dated earlier, is not yet counted).
+
+                Examples:
+                  essaim query survival --program alexis-poles
+                  essaim query survival --network medicen --years 3,5 --as-of 2024-12-31
+                """)
+
+        @OptionGroup var options: QueryOptions
+        @OptionGroup var scopeOptions: ScopeOptions
+        @Option(help: ArgumentHelp("Anniversaries to count, comma-separated (default: 1,3,5).", valueName: "n,n…"))
+        var years = "1,3,5"
+
+        func validate() throws {
+            if parsedYears == nil { throw ValidationError("--years must be whole numbers of at least 1, separated by commas") }
+        }
+
+        var parsedYears: [Int]? {
+            let values = years.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) >= 1 }) else { return nil }
+            return values.compactMap { $0 }
+        }
+
+        func run() throws {
+            let s = try options.open().survival(scopeOptions.scope, years: parsedYears!, bounds: options.bounds)
+            let summary = Table(title: "Survival — \(s.scope), reference day \(s.referenceDay)",
+                                headers: ["companies", "closed", "unknown start"],
+                                rows: [[.number(Int64(s.companies)), .number(Int64(s.closed)), .number(Int64(s.unknownStart))]])
+            let rates = Table(title: "Still active N years after they started", headers: ["years", "eligible", "survived", "rate"],
+                              rows: s.rates.map { [.number(Int64($0.years)), .number(Int64($0.eligible)), .number(Int64($0.survived)), .ratio($0.rate)] })
+            options.print(json: s.json, tables: [summary, rates])
         }
     }
 }

@@ -130,6 +130,8 @@ import Testing
         #expect(result.stdout.contains("Mentoring in network medicalps") && result.stdout.contains("réglementaire"))
         #expect(result.stdout.contains("boston") && result.stdout.contains("US-BOS"))
         #expect(result.stdout.contains("Reach — territory FR-37"))
+        #expect(result.stdout.contains("Comparison group: 2 applications"))
+        #expect(result.stdout.contains("a closure declared late") && result.stdout.contains("Survival — program alexis-poles"))
     }
 }
 

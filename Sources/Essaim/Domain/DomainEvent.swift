@@ -28,6 +28,8 @@ public enum DomainEvent: Sendable, Equatable {
     case sharedPositionJoined(SharedPositionJoined)
     case sharedPositionLeft(SharedPositionLeft)
     case sharedPositionClosed(SharedPositionClosed)
+    case companyClosed(CompanyClosed)
+    case followUpRecorded(FollowUpRecorded)
 
     /// Every event type, in storage-code order; never remove one.
     static let catalogue: [any CatalogueEvent.Type] = [
@@ -55,12 +57,14 @@ public enum DomainEvent: Sendable, Equatable {
         SharedPositionJoined.self,
         SharedPositionLeft.self,
         SharedPositionClosed.self,
+        CompanyClosed.self,
+        FollowUpRecorded.self,
     ]
 
     /// The stream-name prefixes the log stores as one byte, in that order; only
     /// ever append to it.
     static let streamPrefixes = ["application-", "cohort-", "program-", "territory-", "network-", "site-",
-                                 "mentorship-", "position-"]
+                                 "mentorship-", "position-", "company-"]
 
     /// The catalogue by storage code.
     static let typesByCode: [(any CatalogueEvent.Type)?] = {
@@ -102,6 +106,8 @@ public enum DomainEvent: Sendable, Equatable {
         case let .sharedPositionJoined(e): Swift.type(of: e).type
         case let .sharedPositionLeft(e): Swift.type(of: e).type
         case let .sharedPositionClosed(e): Swift.type(of: e).type
+        case let .companyClosed(e): Swift.type(of: e).type
+        case let .followUpRecorded(e): Swift.type(of: e).type
         }
     }
 
@@ -110,7 +116,8 @@ public enum DomainEvent: Sendable, Equatable {
     /// (opening, sessions), `application-{id}` (submission, decisions, outcomes,
     /// erasure), `site-{id}` (planned, opened), `network-{id}` also holds the
     /// members joining and leaving, `mentorship-{id}` (start, sessions, end) and
-    /// `position-{id}` (a shared position's opening, shares, closing).
+    /// `position-{id}` (a shared position's opening, shares, closing) and
+    /// `company-{id}` (its closure).
     public var stream: String {
         switch self {
         case let .territoryDefined(e): e.stream
@@ -137,6 +144,8 @@ public enum DomainEvent: Sendable, Equatable {
         case let .sharedPositionJoined(e): e.stream
         case let .sharedPositionLeft(e): e.stream
         case let .sharedPositionClosed(e): e.stream
+        case let .companyClosed(e): e.stream
+        case let .followUpRecorded(e): e.stream
         }
     }
 
@@ -167,6 +176,8 @@ public enum DomainEvent: Sendable, Equatable {
         case let .sharedPositionJoined(e): e.data
         case let .sharedPositionLeft(e): e.data
         case let .sharedPositionClosed(e): e.data
+        case let .companyClosed(e): e.data
+        case let .followUpRecorded(e): e.data
         }
     }
 
@@ -197,6 +208,8 @@ public enum DomainEvent: Sendable, Equatable {
         case let .sharedPositionJoined(e): e.summary
         case let .sharedPositionLeft(e): e.summary
         case let .sharedPositionClosed(e): e.summary
+        case let .companyClosed(e): e.summary
+        case let .followUpRecorded(e): e.summary
         }
     }
 
@@ -227,6 +240,8 @@ public enum DomainEvent: Sendable, Equatable {
         case let .sharedPositionJoined(e): try e.store(into: &w, sealingWith: keys)
         case let .sharedPositionLeft(e): try e.store(into: &w, sealingWith: keys)
         case let .sharedPositionClosed(e): try e.store(into: &w, sealingWith: keys)
+        case let .companyClosed(e): try e.store(into: &w, sealingWith: keys)
+        case let .followUpRecorded(e): try e.store(into: &w, sealingWith: keys)
         }
     }
 
@@ -257,6 +272,8 @@ public enum DomainEvent: Sendable, Equatable {
         case let .sharedPositionJoined(e): try e.check(against: entities, occurredAt: occurredAt)
         case let .sharedPositionLeft(e): try e.check(against: entities, occurredAt: occurredAt)
         case let .sharedPositionClosed(e): try e.check(against: entities, occurredAt: occurredAt)
+        case let .companyClosed(e): try e.check(against: entities, occurredAt: occurredAt)
+        case let .followUpRecorded(e): try e.check(against: entities, occurredAt: occurredAt)
         }
     }
 
@@ -287,6 +304,8 @@ public enum DomainEvent: Sendable, Equatable {
         case let .sharedPositionJoined(e): try e.apply(to: entities, context)
         case let .sharedPositionLeft(e): try e.apply(to: entities, context)
         case let .sharedPositionClosed(e): try e.apply(to: entities, context)
+        case let .companyClosed(e): try e.apply(to: entities, context)
+        case let .followUpRecorded(e): try e.apply(to: entities, context)
         }
     }
 

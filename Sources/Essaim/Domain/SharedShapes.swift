@@ -108,3 +108,48 @@ extension SiteEvent {
             territory: territory, site: site, position: context.position)])
     }
 }
+
+/// The shape `OutcomeRecorded` and `FollowUpRecorded` share: figures or a
+/// milestone (or both) measured for an application, and a note.
+enum Measurement {
+    /// Reads the `data` object; refuses one with neither metrics nor milestone (rule 1).
+    static func read(_ r: inout ObjectReader, type: String) throws(Malformed)
+        -> (application: String, metrics: Figures?, milestone: String?, note: String?) {
+        let values = (application: try r.identifier("application"), metrics: try r.optionalObject("metrics", Figures.read),
+                      milestone: try r.optionalString("milestone"), note: try r.optionalString("note"))
+        if values.metrics == nil && values.milestone == nil {
+            throw Malformed(path: "data", reason: "an \(type) needs metrics or milestone")
+        }
+        return values
+    }
+
+    static func json(_ application: String, _ metrics: Figures?, _ milestone: String?, _ note: String?) -> JSONValue {
+        .members([("application", .string(application)), ("metrics", metrics.map(\.json)),
+                  ("milestone", milestone.map(JSONValue.string)), ("note", note.map(JSONValue.string))])
+    }
+
+    static func read(_ r: inout ByteReader) throws -> (String, Figures?, String?, String?) {
+        let present = try r.varint()
+        let application = try r.text()
+        return (application, present & 1 != 0 ? try r.figures() : nil, present & 2 != 0 ? try r.text() : nil,
+                present & 4 != 0 ? try r.text() : nil)
+    }
+
+    static func write(_ w: inout ByteWriter, _ application: String, _ metrics: Figures?, _ milestone: String?, _ note: String?) {
+        w.presence(metrics != nil, milestone != nil, note != nil)
+        w.text(application)
+        if let v = metrics { w.figures(v) }
+        if let v = milestone { w.text(v) }
+        if let v = note { w.text(v) }
+    }
+
+    /// `revenue 120000 €, headcount 8, company-created`.
+    static func summary(_ metrics: Figures?, _ milestone: String?) -> String {
+        var parts: [String] = []
+        if let r = metrics?.revenueEur { parts.append("revenue \(r) €") }
+        if let x = metrics?.exportRevenueEur { parts.append("export \(x) €") }
+        if let h = metrics?.headcount { parts.append("headcount \(h)") }
+        if let m = milestone { parts.append(m) }
+        return parts.joined(separator: ", ")
+    }
+}

@@ -27,42 +27,20 @@ extension OutcomeRecorded: CatalogueEvent {
     static var type: EventType { .outcomeRecorded }
     var event: DomainEvent { .outcomeRecorded(self) }
     var stream: String { "application-\(application)" }
-    var summary: String {
-        var parts: [String] = []
-        if let r = metrics?.revenueEur { parts.append("revenue \(r) €") }
-        if let x = metrics?.exportRevenueEur { parts.append("export \(x) €") }
-        if let h = metrics?.headcount { parts.append("headcount \(h)") }
-        if let m = milestone { parts.append(m) }
-        return "\(application): \(parts.joined(separator: ", "))"
-    }
+    var summary: String { "\(application): " + Measurement.summary(metrics, milestone) }
 
     init(data r: inout ObjectReader) throws(Malformed) {
-        self.init(application: try r.identifier("application"), metrics: try r.optionalObject("metrics", Figures.read),
-                  milestone: try r.optionalString("milestone"), note: try r.optionalString("note"))
-        if metrics == nil && milestone == nil {
-            throw Malformed(path: "data", reason: "an OutcomeRecorded needs metrics or milestone")
-        }
+        (application, metrics, milestone, note) = try Measurement.read(&r, type: "OutcomeRecorded")
     }
 
-    var data: JSONValue {
-        .members([("application", .string(application)), ("metrics", metrics.map(\.json)),
-                  ("milestone", milestone.map(JSONValue.string)), ("note", note.map(JSONValue.string))])
-    }
+    var data: JSONValue { Measurement.json(application, metrics, milestone, note) }
 
     init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
-        let present = try r.varint()
-        self.init(application: try r.text())
-        if present & 1 != 0 { metrics = try r.figures() }
-        if present & 2 != 0 { milestone = try r.text() }
-        if present & 4 != 0 { note = try r.text() }
+        (application, metrics, milestone, note) = try Measurement.read(&r)
     }
 
     func store(into w: inout ByteWriter, sealingWith keys: PersonalKeys?) {
-        w.presence(metrics != nil, milestone != nil, note != nil)
-        w.text(application)
-        if let v = metrics { w.figures(v) }
-        if let v = milestone { w.text(v) }
-        if let v = note { w.text(v) }
+        Measurement.write(&w, application, metrics, milestone, note)
     }
 
     /// Rule 2 (a known application), rule 9 (it was selected at some point).
@@ -75,14 +53,10 @@ extension OutcomeRecorded: CatalogueEvent {
 
     func apply(to entities: Entities, _ context: EventContext) throws {
         try entities.applications.update(application) { record in
-            for (metric, value) in Metric.values(metrics) {
-                let measurement = MeasurementRecord(instant: context.occurredAt.instant.microseconds,
-                                                    position: context.position, value: value)
-                // Greatest occurredAt wins; on equal dates the later position (this one).
-                if let current = record.latest[metric], current.instant > measurement.instant { continue }
-                record.latest[metric] = measurement
-            }
+            record.latest.record(metrics, context)
             if let milestone, !record.milestones.contains(milestone) { record.milestones.append(milestone) }
+            // The day the company was created, for survival: the earliest such outcome.
+            if milestone == "company-created", record.createdOn.map({ $0 > context.day }) ?? true { record.createdOn = context.day }
         }
     }
 }

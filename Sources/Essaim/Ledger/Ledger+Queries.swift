@@ -50,6 +50,14 @@ extension Ledger {
         try withReadModels(bounds) { records in try SharedPositions(network: network, records) }
     }
 
+    /// The survival of the scope's supported companies at 1, 3 and 5 years (or
+    /// `years`), counted against the `asOf` day of `bounds`, else today (UTC);
+    /// throws `.unknownID` for an unknown scope id.
+    public func survival(_ scope: GrowthReport.Scope, years: [Int] = [1, 3, 5], bounds: TimeBounds = .none) throws -> Survival {
+        let referenceDay = bounds.asOf ?? Instant.now().utcDate
+        return try withReadModels(bounds) { records in try Survival(scope, years: years, referenceDay: referenceDay, records) }
+    }
+
     // MARK: Read models and projections
 
     /// Runs `body` on the built-in read models: the persisted ones when `bounds`

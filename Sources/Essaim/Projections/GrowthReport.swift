@@ -69,11 +69,42 @@ public struct GrowthReport: Sendable, Equatable {
     public var overall: Conversion
     /// One entry per segment tag found on participants, in lexicographic order.
     public var bySegment: [(segment: String, conversion: Conversion)]
+    /// Jobs created, maintained and in total at the participants (IRIS+ PI3687, PI5691, PI4874).
+    public var jobs: Jobs
+    /// The same figures for the scope's applicants that were never selected.
+    public var comparison: Comparison
+
+    /// Jobs over the participants with a baseline headcount (0 included) and a
+    /// latest one: with B the baseline and L the latest, `created` = Σ max(0, L − B),
+    /// `maintained` = Σ min(B, L), `total` = Σ L.
+    public struct Jobs: Sendable, Equatable {
+        /// Participants counted.
+        public var participants = 0
+        /// Jobs created, maintained, and in total.
+        public var created: Int64 = 0, maintained: Int64 = 0, total: Int64 = 0
+    }
+
+    /// The comparison group: applications never selected that have a decision
+    /// (rejected, or waitlisted now), their latest figures from `FollowUpRecorded`.
+    public struct Comparison: Sendable, Equatable {
+        /// Applications in the group.
+        public var applications: Int
+        /// Growth per metric, the same statistics as the participants'.
+        public var metrics: [(name: String, growth: MetricGrowth)]
+        /// Jobs, counted the same way as the participants' (beyond the contract's fields).
+        public var jobs: Jobs
+
+        public static func == (a: Comparison, b: Comparison) -> Bool {
+            a.applications == b.applications && a.jobs == b.jobs && a.metrics.map(\.name) == b.metrics.map(\.name)
+                && a.metrics.map(\.growth) == b.metrics.map(\.growth)
+        }
+    }
 
     public static func == (a: GrowthReport, b: GrowthReport) -> Bool {
         a.scope == b.scope && a.funnel == b.funnel && a.milestone == b.milestone && a.overall == b.overall
             && a.metrics.map(\.name) == b.metrics.map(\.name) && a.metrics.map(\.growth) == b.metrics.map(\.growth)
             && a.bySegment.map(\.segment) == b.bySegment.map(\.segment) && a.bySegment.map(\.conversion) == b.bySegment.map(\.conversion)
+            && a.jobs == b.jobs && a.comparison == b.comparison
     }
 
     /// The contract's JSON object.
@@ -81,6 +112,19 @@ public struct GrowthReport: Sendable, Equatable {
         func ratio(_ x: Double?) -> JSONValue { x.map(JSONValue.number) ?? .null }
         func conversion(_ c: Conversion) -> JSONValue {
             .members([("participants", .integer(Int64(c.participants))), ("converted", .integer(Int64(c.converted))), ("rate", ratio(c.rate))])
+        }
+        func metrics(_ list: [(name: String, growth: MetricGrowth)]) -> JSONValue {
+            .object(list.map { m in
+                (key: m.name, value: .members([
+                    ("participants", .integer(Int64(m.growth.participants))), ("mean", ratio(m.growth.mean)),
+                    ("median", ratio(m.growth.median)), ("min", ratio(m.growth.min)), ("max", ratio(m.growth.max)),
+                    ("pooled", ratio(m.growth.pooled)),
+                ]))
+            })
+        }
+        func jobs(_ j: Jobs) -> JSONValue {
+            .members([("participants", .integer(Int64(j.participants))), ("created", .integer(j.created)),
+                      ("maintained", .integer(j.maintained)), ("total", .integer(j.total))])
         }
         return .members([
             ("scope", .members([("kind", .string(scope.kind)), ("id", .string(scope.id))])),
@@ -90,16 +134,15 @@ public struct GrowthReport: Sendable, Equatable {
                 ("withdrawn", .integer(Int64(funnel.withdrawn))), ("pending", .integer(Int64(funnel.pending))),
                 ("selectionRate", ratio(funnel.selectionRate)),
             ])),
-            ("metrics", .object(metrics.map { m in
-                (key: m.name, value: .members([
-                    ("participants", .integer(Int64(m.growth.participants))), ("mean", ratio(m.growth.mean)),
-                    ("median", ratio(m.growth.median)), ("min", ratio(m.growth.min)), ("max", ratio(m.growth.max)),
-                    ("pooled", ratio(m.growth.pooled)),
-                ]))
-            })),
+            ("metrics", metrics(self.metrics)),
             ("conversion", .members([
                 ("milestone", .string(milestone)), ("overall", conversion(overall)),
                 ("bySegment", .object(bySegment.map { (key: $0.segment, value: conversion($0.conversion)) })),
+            ])),
+            ("jobs", jobs(self.jobs)),
+            ("comparison", .members([
+                ("applications", .integer(Int64(comparison.applications))), ("metrics", metrics(comparison.metrics)),
+                ("jobs", jobs(comparison.jobs)),
             ])),
         ])
     }
@@ -110,6 +153,7 @@ extension GrowthReport {
         let applications = try Self.applications(in: scope, records)
         var funnel = Funnel()
         var participants: [ApplicationRecord] = []
+        var group: [ApplicationRecord] = []
         for a in applications {
             funnel.applications += 1
             switch a.status {
@@ -122,22 +166,44 @@ extension GrowthReport {
             if a.isParticipant {
                 funnel.participants += 1
                 participants.append(a)
+            } else if a.state == .rejected || a.state == .waitlisted {
+                group.append(a)
             }
         }
-        let metrics = Metric.allCases.map { metric in (name: metric.rawValue, growth: Self.growth(of: metric, participants)) }
+        let metrics = Metric.allCases.map { metric in (name: metric.rawValue, growth: Self.growth(of: metric, participants, \.latest)) }
+        let comparison = Comparison(
+            applications: group.count,
+            metrics: Metric.allCases.map { metric in (name: metric.rawValue, growth: Self.growth(of: metric, group, \.followUp)) },
+            jobs: Self.jobs(group, \.followUp))
         func conversion(_ group: [ApplicationRecord]) -> Conversion {
             Conversion(participants: group.count, converted: group.filter { $0.milestones.contains(milestone) }.count)
         }
         let segments = Set(participants.flatMap(\.segments)).sorted()
         self.init(scope: scope, funnel: funnel, metrics: metrics, milestone: milestone, overall: conversion(participants),
-                  bySegment: segments.map { s in (segment: s, conversion: conversion(participants.filter { $0.segments.contains(s) })) })
+                  bySegment: segments.map { s in (segment: s, conversion: conversion(participants.filter { $0.segments.contains(s) })) },
+                  jobs: Self.jobs(participants, \.latest), comparison: comparison)
     }
 
-    static func growth(of metric: Metric, _ participants: [ApplicationRecord]) -> MetricGrowth {
+    /// Jobs over the applications with a baseline headcount and a latest one (from `latest`).
+    static func jobs(_ applications: [ApplicationRecord], _ latest: KeyPath<ApplicationRecord, PerMetric<MeasurementRecord>>) -> Jobs {
+        var jobs = Jobs()
+        for a in applications {
+            guard let b = a.baseline[.headcount], let l = a[keyPath: latest][.headcount]?.value else { continue }
+            jobs.participants += 1
+            jobs.created += max(0, l - b)
+            jobs.maintained += min(b, l)
+            jobs.total += l
+        }
+        return jobs
+    }
+
+    /// Growth of `metric` over the applications with a baseline above 0 and a latest figure (from `latest`).
+    static func growth(of metric: Metric, _ participants: [ApplicationRecord],
+                       _ latestFigures: KeyPath<ApplicationRecord, PerMetric<MeasurementRecord>>) -> MetricGrowth {
         var growths: [Double] = []
         var sumBaseline = 0.0, sumLatest = 0.0
         for p in participants {
-            guard let baseline = p.baseline[metric], baseline > 0, let latest = p.latest[metric] else { continue }
+            guard let baseline = p.baseline[metric], baseline > 0, let latest = p[keyPath: latestFigures][metric] else { continue }
             growths.append(Double(latest.value) / Double(baseline) - 1)
             sumBaseline += Double(baseline)
             sumLatest += Double(latest.value)

@@ -62,6 +62,8 @@ struct CompanyRecord: StoredRecord, Equatable {
     var applications: [String] = []
     /// Whether one of its applications was ever selected.
     var participant = false
+    /// The day it ceased activity (`CompanyClosed`).
+    var closedOn: Int64?
 
     init(_ company: Company) {
         name = company.name
@@ -80,6 +82,7 @@ struct CompanyRecord: StoredRecord, Equatable {
         member = flags & 1 != 0
         participant = flags & 2 != 0
         applications = try r.texts()
+        closedOn = try r.optionalZigzag()
     }
 
     func encode(to w: inout ByteWriter) {
@@ -87,5 +90,6 @@ struct CompanyRecord: StoredRecord, Equatable {
         w.texts(networks)
         w.u8((member ? 1 : 0) | (participant ? 2 : 0))
         w.texts(applications)
+        w.optionalZigzag(closedOn)
     }
 }

@@ -253,6 +253,18 @@ struct MeasurementRecord: Equatable {
     var value: Int64
 }
 
+extension PerMetric<MeasurementRecord> {
+    /// Keeps, per metric, the figure of the measurement with the greatest
+    /// business time; on equal times the later position (this one) wins.
+    mutating func record(_ figures: Figures?, _ context: EventContext) {
+        for (metric, value) in Metric.values(figures) {
+            let measurement = MeasurementRecord(instant: context.occurredAt.instant.microseconds, position: context.position, value: value)
+            if let current = self[metric], current.instant > measurement.instant { continue }
+            self[metric] = measurement
+        }
+    }
+}
+
 /// One optional value per growth metric.
 struct PerMetric<Value: Equatable>: Equatable {
     private var revenueEur: Value?
@@ -304,9 +316,14 @@ struct ApplicationRecord: StoredRecord, Equatable {
     var selectedPosition: UInt64?
     var sessionsAttended = 0
     var baseline = PerMetric<Int64>()
+    /// The latest figures of its outcomes (a participant).
     var latest = PerMetric<MeasurementRecord>()
+    /// The latest figures of its follow-ups (an applicant never selected).
+    var followUp = PerMetric<MeasurementRecord>()
     var milestones: [String] = []
     var segments: [String] = []
+    /// The earliest day of an outcome with the milestone `company-created`.
+    var createdOn: Int64?
 
     var status: String { state.name }
     var isParticipant: Bool { selectedOn != nil }
@@ -318,10 +335,10 @@ struct ApplicationRecord: StoredRecord, Equatable {
     }
 
     // Layout: fields in order; `flags` says which optionals are present
-    // (1 and 2 unused, 4 selection, then 8<<i baseline i, 64<<i latest i;
+    // (1 createdOn, 2 unused, 4 selection, then 8<<i baseline i, 64<<i latest i;
     // 512: every latest figure comes from one outcome, whose instant and
     // position are then written once; 1024: that instant is a midnight, written
-    // as a day).
+    // as a day; 2048<<i follow-up figure i, each with its instant and position).
     init(from r: inout ByteReader) throws {
         let flags = try r.varint()
         cohort = try r.text()
@@ -345,13 +362,19 @@ struct ApplicationRecord: StoredRecord, Equatable {
                 latest[metric] = MeasurementRecord(instant: try r.zigzag(), position: try r.varint(), value: try r.zigzag())
             }
         }
+        for metric in Metric.allCases where flags & (2048 << UInt64(metric.index)) != 0 {
+            followUp[metric] = MeasurementRecord(instant: try r.zigzag(), position: try r.varint(), value: try r.zigzag())
+        }
+        if flags & 1 != 0 { createdOn = try r.zigzag() }
         milestones = try r.texts()
         segments = try r.texts()
     }
 
     func encode(to w: inout ByteWriter) {
         var flags: UInt64 = 0
+        if createdOn != nil { flags |= 1 }
         if selectedOn != nil { flags |= 4 }
+        for metric in Metric.allCases where followUp[metric] != nil { flags |= 2048 << UInt64(metric.index) }
         var sources: [(Int64, UInt64)] = []
         for metric in Metric.allCases {
             if baseline[metric] != nil { flags |= 8 << UInt64(metric.index) }
@@ -382,6 +405,11 @@ struct ApplicationRecord: StoredRecord, Equatable {
             if !shared { w.zigzag(m.instant); w.varint(m.position) }
             w.zigzag(m.value)
         }
+        for metric in Metric.allCases {
+            guard let m = followUp[metric] else { continue }
+            w.zigzag(m.instant); w.varint(m.position); w.zigzag(m.value)
+        }
+        if let createdOn { w.zigzag(createdOn) }
         w.texts(milestones); w.texts(segments)
     }
 }

@@ -60,6 +60,14 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
         return years
     }
 
+    /// The same day `years` years later; 29 February falls on 28 February in a
+    /// year without one.
+    public func anniversary(_ years: Int) -> CivilDate {
+        let c = components
+        return CivilDate(year: c.year + years, month: c.month, day: c.day)
+            ?? CivilDate(year: c.year + years, month: c.month, day: c.day - 1)!
+    }
+
     public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool { lhs.daysSinceEpoch < rhs.daysSinceEpoch }
 
     static func daysIn(month: Int, year: Int) -> Int {

@@ -1,0 +1,65 @@
+/// `FollowUpRecorded`: figures collected from an applicant that was not selected
+/// (rejected, or waitlisted and never selected), to compare participants with
+/// similar companies that were not supported.
+public struct FollowUpRecorded: Sendable, Equatable {
+    /// Application identifier.
+    public var application: String
+    /// Figures measured.
+    public var metrics: Figures?
+    /// A milestone reached.
+    public var milestone: String?
+    /// Free text.
+    public var note: String?
+
+    /// A follow-up; needs `metrics` or `milestone`.
+    public init(application: String, metrics: Figures? = nil, milestone: String? = nil, note: String? = nil) {
+        self.application = application
+        self.metrics = metrics
+        self.milestone = milestone
+        self.note = note
+    }
+}
+
+extension EventType {
+    /// `FollowUpRecorded`.
+    public static let followUpRecorded = EventType("FollowUpRecorded", code: 26)
+}
+
+extension FollowUpRecorded: CatalogueEvent {
+    static var type: EventType { .followUpRecorded }
+    var event: DomainEvent { .followUpRecorded(self) }
+    var stream: String { "application-\(application)" }
+    var summary: String { "\(application) followed up: " + Measurement.summary(metrics, milestone) }
+
+    init(data r: inout ObjectReader) throws(Malformed) {
+        (application, metrics, milestone, note) = try Measurement.read(&r, type: "FollowUpRecorded")
+    }
+
+    var data: JSONValue { Measurement.json(application, metrics, milestone, note) }
+
+    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
+        (application, metrics, milestone, note) = try Measurement.read(&r)
+    }
+
+    func store(into w: inout ByteWriter, sealingWith keys: PersonalKeys?) {
+        Measurement.write(&w, application, metrics, milestone, note)
+    }
+
+    /// Rule 2 (a known application), rule 9 (never selected, and decided: rejected or waitlisted).
+    func check(against entities: Entities, occurredAt: OccurredAt) throws {
+        let record = try entities.requireApplication(application)
+        if record.isParticipant {
+            throw EventRefusal(.outcomeWithoutSelection,
+                               "application \(application) was selected: record its figures as an OutcomeRecorded")
+        }
+        if record.state == .pending {
+            throw EventRefusal(.outcomeWithoutSelection, "application \(application) has no decision yet")
+        }
+    }
+
+    func apply(to entities: Entities, _ context: EventContext) throws {
+        try entities.applications.update(application) { record in
+            record.followUp.record(metrics, context)
+        }
+    }
+}
