@@ -285,6 +285,7 @@ struct Bench {
         try latency("query_growth", "library query growth (program)") { _ = try opened.growth(.program(programs.randomElement(using: &random)!)) }
         try latency("query_territory", "library query territory (région)") { _ = try opened.territoryExpansion(code: regions.randomElement(using: &random)!) }
         try latency("query_expansion", "library query expansion (network)") { _ = try opened.expansionTimeline(.network(networks.randomElement(using: &random)!)) }
+        try latency("query_survival", "library query survival (program)") { _ = try opened.survival(.program(programs.randomElement(using: &random)!)) }
         try latency("query_members", "library query members (network)") { _ = try opened.members(network: networks.randomElement(using: &random)!) }
         try latency("query_mentoring", "library query mentoring (network)") { _ = try opened.mentoring(network: networks.randomElement(using: &random)!) }
         try latency("query_positions", "library query positions (all)") { _ = try opened.sharedPositions() }

@@ -29,13 +29,15 @@ import Testing
         var members: [String] = [], former: [String] = []
         var mentorships: [String: Bool] = [:]   // id → ended
         var holders: [String: Int] = [:], positionOpen = false, positionClosed = false
+        var companies: [String: String] = [:], closed: Set<String> = []
         for step in 0..<count {
             let day = "2021-\(String(format2(1 + g.next(12))))-\(String(format2(1 + g.next(28))))"
             let ids = status.keys.sorted()
-            switch g.next(10) {
+            switch g.next(12) {
             case 0, 1:
                 let id = "k\(step)"
                 status[id] = "pending"
+                companies[id] = "c\(step)"
                 let segment = ["economic-layoff", "reconversion", "x"][g.next(3)]
                 lines.append(line("ApplicationSubmitted", #"{"application":"\#(id)","cohort":"K","company":{"id":"c\#(step)","name":"c","territory":"34172","foundedOn":"2010-01-01"},"baseline":{"revenueEur":\#(300_000 + g.next(500_000)),"headcount":\#(3 + g.next(20))},"segments":["\#(segment)"]}"#, on: "2021-01-0\(1 + g.next(9))"))
             case 2:
@@ -107,6 +109,13 @@ import Testing
                     holders[joiner] = 25
                     lines.append(line("SharedPositionJoined", "{\"position\":\"pos\",\"company\":\"\(joiner)\",\"sharePercent\":25}", on: day))
                 }
+            case 10:
+                guard let id = ids.filter({ ["rejected", "waitlisted"].contains(status[$0]) }).randomElement(using: &g) else { continue }
+                lines.append(line("FollowUpRecorded", "{\"application\":\"\(id)\",\"metrics\":{\"revenueEur\":\(g.next(900_000)),\"headcount\":\(g.next(30))}}", on: day))
+            case 11:
+                guard let id = ids.filter({ ["selected", "withdrawn"].contains(status[$0]) }).randomElement(using: &g),
+                      let company = companies[id], closed.insert(company).inserted else { continue }
+                lines.append(line("CompanyClosed", "{\"company\":\"\(company)\"}", on: "202\(2 + g.next(4))-0\(1 + g.next(9))-1\(g.next(9))"))
             default:
                 sites += 1
                 let kind = g.next(2) == 0 ? "SitePlanned" : "SiteOpened"
@@ -133,6 +142,7 @@ import Testing
         let mentoringBefore = try t.ledger.mentoring(network: "N")
         let positionsBefore = try t.ledger.sharedPositions()
         let reachBefore = try t.ledger.reach(territory: "FR-OCC")
+        let survivalBefore = try t.ledger.survival(.cohort("K"), bounds: TimeBounds(asOf: CivilDate("2030-01-01")))
         try t.ledger.replay()
         let replayed = try t.ledger.read { txn in try t.ledger.projections.store(for: ReadModelsProjection(), txn).entries(withPrefix: []) }
         #expect(incremental.map(\.key) == replayed.map(\.key))
@@ -143,6 +153,7 @@ import Testing
         #expect(try t.ledger.mentoring(network: "N") == mentoringBefore)
         #expect(try t.ledger.sharedPositions() == positionsBefore)
         #expect(try t.ledger.reach(territory: "FR-OCC") == reachBefore)
+        #expect(try t.ledger.survival(.cohort("K"), bounds: TimeBounds(asOf: CivilDate("2030-01-01"))) == survivalBefore)
         // A bounded query at the head folds in memory and must agree too.
         let head = TimeBounds(atPosition: try t.ledger.headPosition())
         #expect(try t.ledger.roster(cohort: "K", bounds: head) == rosterBefore)
@@ -150,6 +161,7 @@ import Testing
         #expect(try t.ledger.mentoring(network: "N", bounds: head) == mentoringBefore)
         #expect(try t.ledger.sharedPositions(bounds: head) == positionsBefore)
         #expect(try t.ledger.reach(territory: "FR-OCC", bounds: head) == reachBefore)
+        #expect(try t.ledger.growth(.cohort("K"), bounds: head) == growthBefore)
         #expect(try t.ledger.verify().passed)
     }
 }

@@ -12,7 +12,8 @@
 /// own life: companies join (some networks cap their members) and leave, some
 /// of them former applicants; members mentor each other on themes, with monthly
 /// sessions, for about a year; one network in three shares a position among
-/// its members.
+/// its members. A third of the applicants never selected answer a follow-up a
+/// year on, and about one participant company in eight closes a few years later.
 ///
 /// Events come out in business-time order across all programs, and every prefix
 /// of the stream passes the refusal rules, so the stream can stop at any count.
@@ -30,6 +31,7 @@ public struct WorkloadGenerator: Sequence, IteratorProtocol {
     private var communes: [String] = []
     private var networks: [Int: NetworkLife] = [:]
     private var mentorships: [String: (sessionsLeft: Int, network: Int)] = [:]
+    private var closed: Set<String> = []
 
     /// A generator of `events` events from `seed`.
     public init(events: Int, seed: UInt64) {
@@ -74,6 +76,7 @@ public struct WorkloadGenerator: Sequence, IteratorProtocol {
         var selected: [String] = []
         var sessions = 0
         var baseline: [String: Figures] = [:]
+        var companies: [String: String] = [:]
 
         init(id: String, program: Int, capacity: Int) {
             self.id = id
@@ -103,6 +106,8 @@ public struct WorkloadGenerator: Sequence, IteratorProtocol {
         case openPosition(network: Int)
         case share(network: Int)
         case closePosition(network: Int)
+        case followUps(cohort: String, index: Int)
+        case closure(company: String)
     }
 
     /// What the generator keeps of a network's own life, so that every event it
@@ -306,6 +311,7 @@ public struct WorkloadGenerator: Sequence, IteratorProtocol {
             for month in 1...11 { schedule(deadline + 15 + Int64(month * 30), .session(id)) }
             if random.below(3) == 0 { schedule(deadline + 15 + Int64(60 + random.below(200)), .withdraw(id)) }
             for year in 1...3 { schedule(deadline + 15 + Int64(year * 365), .outcomes(cohort: id, year: year, index: 0)) }
+            schedule(deadline + 20 + 365, .followUps(cohort: id, index: 0))
             schedule(day + 365, .openCohort(p))
             return event(day, .cohortOpened(CohortOpened(
                 program: program.id, cohort: id, label: "Promotion \(year)", applicationDeadline: CivilDate(daysSinceEpoch: deadline),
@@ -330,6 +336,7 @@ public struct WorkloadGenerator: Sequence, IteratorProtocol {
                                   sector: Names.sectors[random.below(Names.sectors.count)],
                                   territory: random.below(8) == 0 ? nil : communes[random.below(communes.count)], foundedOn: founded)
             if let life = networks[program.network], random.below(10) == 0, life.applicants.count < 200 { life.applicants.append(company) }
+            cohort.companies[application] = company.id
             return event(day, .applicationSubmitted(ApplicationSubmitted(
                 application: application, cohort: id, company: company,
                 leader: Leader(name: person, email: email), baseline: baseline, segments: segments)))
@@ -380,6 +387,10 @@ public struct WorkloadGenerator: Sequence, IteratorProtocol {
                 cohorts[id] = nil
             }
             let baseline = cohort.baseline[participant] ?? Figures()
+            // About one company in eight closes within a few years of its third year.
+            if year == 3, let company = cohort.companies[participant], random.below(8) == 0 {
+                schedule(day + Int64(random.below(900)), .closure(company: company))
+            }
             let growth = 1 + Double(year) * Double(random.below(60) - 15) / 100
             let metrics = Figures(revenueEur: baseline.revenueEur.map { Int64(Double($0) * growth) },
                                   exportRevenueEur: baseline.exportRevenueEur.map { Int64(Double($0) * growth * 1.1) },
@@ -459,6 +470,21 @@ public struct WorkloadGenerator: Sequence, IteratorProtocol {
                   let joiner = life.members.first(where: { position.holders[$0.id] == nil }) else { return nil }
             life.position?.holders[joiner.id] = share
             return event(day, .sharedPositionJoined(SharedPositionJoined(position: position.id, company: joiner.id, sharePercent: share)))
+        case let .followUps(id, index):
+            // A third of the applicants never selected answer a follow-up a year on, one per event.
+            guard let cohort = cohorts[id] else { return nil }
+            let group = cohort.applications.filter { [.rejected, .waitlisted].contains(cohort.status[$0]) }
+            guard index < group.count else { return nil }
+            schedule(day, .followUps(cohort: id, index: index + 1))
+            guard random.below(3) == 0 else { return nil }
+            let baseline = cohort.baseline[group[index]] ?? Figures()
+            let growth = 1 + Double(random.below(50) - 15) / 100
+            return event(day, .followUpRecorded(FollowUpRecorded(application: group[index], metrics: Figures(
+                revenueEur: baseline.revenueEur.map { Int64(Double($0) * growth) },
+                headcount: baseline.headcount.map { Swift.max(0, $0 + Int64(random.below(4)) - 1) }))))
+        case let .closure(company):
+            guard closed.insert(company).inserted else { return nil }
+            return event(day, .companyClosed(CompanyClosed(company: company, reason: random.below(2) == 0 ? "liquidation judiciaire" : nil)))
         case let .closePosition(n):
             guard let life = networks[n], let position = life.position, position.open else { return nil }
             life.position?.open = false
