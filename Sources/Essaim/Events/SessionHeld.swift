@@ -92,7 +92,7 @@ extension SessionHeld: CatalogueEvent {
     func apply(to entities: Entities, _ context: EventContext) throws {
         entities.sessions.put(session, MarkerRecord())
         try entities.cohorts.update(cohort) {
-            $0.sessions.append(SessionRecord(day: context.day, position: context.position))
+            $0.sessions.append(SessionRecord(day: context.day, position: context.position, attendees: attendees))
         }
         var seen = Set<String>(minimumCapacity: attendees.count)
         for attendee in attendees where seen.insert(attendee).inserted {

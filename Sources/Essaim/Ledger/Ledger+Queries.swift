@@ -1,82 +1,102 @@
 // The read models as the library answers them (`projections.md`): each query
-// reads the persisted read models, or, with time bounds, a fold of the events
-// within them, and builds its read-model type from the records.
+// reads one state of the ledger (``ReadModels``): the persisted read models, or,
+// with time bounds, a fold of the events within them.
 
 extension Ledger {
     /// The roster of `cohort`; throws `.unknownID` for a cohort the ledger does not know
     /// (within the bounds).
     public func roster(cohort: String, bounds: TimeBounds = .none) throws -> Roster {
-        try withReadModels(bounds) { records in try Roster(cohort: cohort, records) }
+        try withReadModels(bounds) { try $0.roster(cohort: cohort) }
     }
 
     /// Growth metrics of a scope's participants; throws `.unknownID` for an unknown scope id.
     public func growth(_ scope: GrowthReport.Scope, milestone: String = "company-created",
                        bounds: TimeBounds = .none) throws -> GrowthReport {
-        try withReadModels(bounds) { records in try GrowthReport(scope, milestone: milestone, records) }
+        try withReadModels(bounds) { try $0.growth(scope, milestone: milestone) }
     }
 
     /// Every territory with activity, or `code` and its descendants (activity or not);
     /// throws `.unknownID` for an unknown code.
     public func territoryExpansion(code: String? = nil, bounds: TimeBounds = .none) throws -> TerritoryExpansion {
-        try withReadModels(bounds) { records in try TerritoryExpansion(code: code, records) }
+        try withReadModels(bounds) { try $0.territoryExpansion(code: code) }
     }
 
     /// The expansion timeline, for everything or filtered to a network or a program;
     /// throws `.unknownID` for an unknown network or program.
     public func expansionTimeline(_ filter: ExpansionTimeline.Filter = .all, bounds: TimeBounds = .none) throws -> ExpansionTimeline {
-        try withReadModels(bounds) { records in try ExpansionTimeline(filter, records) }
+        try withReadModels(bounds) { try $0.expansionTimeline(filter) }
     }
 
     /// A network's members; throws `.unknownID` for an unknown network.
     public func members(network: String, bounds: TimeBounds = .none) throws -> MemberList {
-        try withReadModels(bounds) { records in try MemberList(network: network, records) }
+        try withReadModels(bounds) { try $0.members(network: network) }
     }
 
     /// The unduplicated reach of the networks, over companies located in
     /// `territory` or below it (every company when `nil`); throws `.unknownID`
     /// for an unknown territory.
     public func reach(territory: String? = nil, bounds: TimeBounds = .none) throws -> Reach {
-        try withReadModels(bounds) { records in try Reach(territory: territory, records) }
+        try withReadModels(bounds) { try $0.reach(territory: territory) }
     }
 
     /// A network's peer mentoring; throws `.unknownID` for an unknown network.
     public func mentoring(network: String, bounds: TimeBounds = .none) throws -> Mentoring {
-        try withReadModels(bounds) { records in try Mentoring(network: network, records) }
+        try withReadModels(bounds) { try $0.mentoring(network: network) }
     }
 
     /// Shared positions, every one or those of `network`; throws `.unknownID`
     /// for an unknown network.
     public func sharedPositions(network: String? = nil, bounds: TimeBounds = .none) throws -> SharedPositions {
-        try withReadModels(bounds) { records in try SharedPositions(network: network, records) }
+        try withReadModels(bounds) { try $0.sharedPositions(network: network) }
     }
 
     /// The survival of the scope's supported companies at 1, 3 and 5 years (or
     /// `years`), counted against the `asOf` day of `bounds`, else today (UTC);
     /// throws `.unknownID` for an unknown scope id.
     public func survival(_ scope: GrowthReport.Scope, years: [Int] = [1, 3, 5], bounds: TimeBounds = .none) throws -> Survival {
-        let referenceDay = bounds.asOf ?? Instant.now().utcDate
-        return try withReadModels(bounds) { records in try Survival(scope, years: years, referenceDay: referenceDay, records) }
+        try withReadModels(bounds) { try $0.survival(scope, years: years) }
     }
 
+    /// The ids of the networks, in id order.
+    public func networkIDs(bounds: TimeBounds = .none) throws -> [String] {
+        try withReadModels(bounds) { try $0.networkIDs() }
+    }
+
+    /// The programs `network` runs, in launch order; throws `.unknownID` for an unknown network.
+    public func programs(network: String, bounds: TimeBounds = .none) throws -> [String] {
+        try withReadModels(bounds) { try $0.programs(network: network) }
+    }
+
+    /// The cohorts of `program`, in opening order; throws `.unknownID` for an unknown program.
+    public func cohorts(program: String, bounds: TimeBounds = .none) throws -> [String] {
+        try withReadModels(bounds) { try $0.cohorts(program: program) }
+    }
     // MARK: Read models and projections
 
-    /// Runs `body` on the built-in read models: the persisted ones when `bounds`
-    /// is unbounded (no refold), else a fold of the admitted events in memory.
-    func withReadModels<T>(_ bounds: TimeBounds, _ body: (ReadModelRecords) throws -> T) throws -> T {
+    /// Runs `body` on one state of the built-in read models: the persisted ones
+    /// when `bounds` is unbounded (no refold), else a fold of the admitted events
+    /// in memory. Every query `body` asks answers from that same state (what a
+    /// report needs), whatever other writers append meanwhile.
+    public func withReadModels<T>(_ bounds: TimeBounds = .none, _ body: (ReadModels) throws -> T) throws -> T {
         try read { txn in
+            let log = log(txn)
             if bounds.isUnbounded {
                 let store = projections.store(for: ReadModelsProjection(), txn)
-                return try body(ReadModelRecords(store: store))
+                return try body(ReadModels(records: ReadModelRecords(store: store), position: try log.head(), bounds: bounds))
             }
             let memory = MemoryProjectionStore()
             let fold = Entities(memory, storeIsEmpty: true)
-            try log(txn).forEachStored(from: 1, through: bounds.atPosition ?? .max) { position, bytes in
-                let event = try RecordedEvent(stored: bytes, position: position)
-                if bounds.admits(event) { try fold.apply(event) }
+            var position: UInt64 = 0
+            try log.forEachStored(from: 1, through: bounds.atPosition ?? .max) { stored, bytes in
+                let event = try RecordedEvent(stored: bytes, position: stored)
+                if bounds.admitsRecord(event) {
+                    position = stored
+                    if bounds.admits(event) { try fold.apply(event) }
+                }
                 return true
             }
             try fold.finish()
-            return try body(ReadModelRecords(store: memory))
+            return try body(ReadModels(records: ReadModelRecords(store: memory), position: position, bounds: bounds))
         }
     }
 

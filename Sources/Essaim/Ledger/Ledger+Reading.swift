@@ -26,6 +26,13 @@ extension Ledger {
         try read { txn in try log(txn).head() }
     }
 
+    /// The digest of the first `position` events: the integrity chain's hash
+    /// stored there (`essaim verify --expect` recomputes and checks it).
+    public func digest(at position: UInt64) throws -> LedgerDigest {
+        guard position > 0 else { return LedgerDigest(position: 0, hash: EventRecord.chainStart) }
+        return LedgerDigest(position: position, hash: try read { txn in try log(txn).chainHash(at: position) })
+    }
+
     /// The event at `position`, or `nil` when there is none. Personal data is
     /// decrypted; an erased one reads as ``Leader/erased``.
     public func event(at position: UInt64) throws -> RecordedEvent? {

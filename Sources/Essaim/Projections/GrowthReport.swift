@@ -46,6 +46,8 @@ public struct GrowthReport: Sendable, Equatable {
         public var max: Double?
         /// `sum(latest) / sum(baseline) - 1` over the same participants.
         public var pooled: Double?
+        /// Each participant's growth, ascending (what the report plots; not in the query's JSON).
+        public var values: [Double] = []
     }
 
     /// Participants reaching a milestone.
@@ -213,7 +215,7 @@ extension GrowthReport {
         let middle = sorted.count / 2
         let median = sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
         return MetricGrowth(participants: growths.count, mean: growths.reduce(0, +) / Double(growths.count), median: median,
-                            min: sorted.first, max: sorted.last, pooled: sumLatest / sumBaseline - 1)
+                            min: sorted.first, max: sorted.last, pooled: sumLatest / sumBaseline - 1, values: sorted)
     }
 
     /// The applications of the scope, whatever their status.

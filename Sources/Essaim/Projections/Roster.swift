@@ -46,6 +46,17 @@ public struct Roster: Sendable, Equatable {
     public var sessionsHeld: Int
     /// Every participant, by `selectedOn`, then by position of the selection.
     public var members: [Member]
+    /// The cohort's sessions in log order: their day and attendees (beyond the
+    /// contract's fields; the report's attendance grid).
+    public var sessions: [Session]
+
+    /// One session of the cohort.
+    public struct Session: Sendable, Equatable {
+        /// Its business day.
+        public var on: CivilDate
+        /// The applications present.
+        public var attendees: [String]
+    }
 
     /// The contract's JSON object.
     public var json: JSONValue {
@@ -65,6 +76,7 @@ public struct Roster: Sendable, Equatable {
                     ("attendanceRate", m.attendanceRate.map(JSONValue.number) ?? .null),
                 ])
             })),
+            ("sessions", .array(sessions.map { .members([("on", .string($0.on.description)), ("attendees", .strings($0.attendees))]) })),
         ])
     }
 }
@@ -94,6 +106,7 @@ extension Roster {
                   seatsLeft: cohort.capacity.map { $0 - Int64(active) }, applications: cohort.applications.count,
                   pending: counts["pending", default: 0], waitlisted: counts["waitlisted", default: 0],
                   rejected: counts["rejected", default: 0], withdrawn: counts["withdrawn", default: 0],
-                  sessionsHeld: cohort.sessions.count, members: members.map(\.0))
+                  sessionsHeld: cohort.sessions.count, members: members.map(\.0),
+                  sessions: cohort.sessions.map { Session(on: CivilDate(daysSinceEpoch: $0.day), attendees: $0.attendees) })
     }
 }

@@ -21,9 +21,14 @@ public struct TimeBounds: Sendable, Equatable {
 
     var isUnbounded: Bool { asOf == nil && atPosition == nil && knownAt == nil }
 
+    /// Whether `event` is within every bound.
     func admits(_ event: RecordedEvent) -> Bool {
+        admitsRecord(event) && asOf.map { event.occurredAt.instant < $0.nextDay.startInstant } ?? true
+    }
+
+    /// Whether `event` is within the system-time bounds: in the log as it was.
+    func admitsRecord(_ event: RecordedEvent) -> Bool {
         if let atPosition, event.position > atPosition { return false }
-        if let asOf, event.occurredAt.instant >= asOf.nextDay.startInstant { return false }
         if let knownAt, event.recordedAt >= knownAt.nextDay.startInstant { return false }
         return true
     }

@@ -185,6 +185,8 @@ struct ProgramRecord: StoredRecord, Equatable {
 struct SessionRecord: Equatable {
     var day: Int64
     var position: UInt64
+    /// The applications present, as the event listed them.
+    var attendees: [String] = []
 }
 
 struct CohortRecord: StoredRecord, Equatable {
@@ -213,7 +215,7 @@ struct CohortRecord: StoredRecord, Equatable {
         capacity = try r.optionalZigzag()
         applicationDeadline = try r.optionalZigzag()
         active = Int(try r.varint())
-        sessions = try r.list { SessionRecord(day: try $0.zigzag(), position: try $0.varint()) }
+        sessions = try r.list { SessionRecord(day: try $0.zigzag(), position: try $0.varint(), attendees: try $0.texts()) }
         applications = try r.texts()
     }
 
@@ -221,7 +223,7 @@ struct CohortRecord: StoredRecord, Equatable {
         w.text(program); w.text(label); w.optionalZigzag(capacity); w.optionalZigzag(applicationDeadline)
         w.varint(UInt64(active))
         w.varint(UInt64(sessions.count))
-        for s in sessions { w.zigzag(s.day); w.varint(s.position) }
+        for s in sessions { w.zigzag(s.day); w.varint(s.position); w.texts(s.attendees) }
         w.texts(applications)
     }
 }
