@@ -24,15 +24,15 @@ extension EssaimCommand {
                   essaim demo --ledger demo.ledger
                 """)
 
-        @Option(help: ArgumentHelp("Ledger to load (created when missing; default: a new temporary one).", valueName: "path"))
-        var ledger: String?
+        /// `--ledger`: the ledger to load (created when missing); without it, a new temporary one.
+        @OptionGroup var ledger: LedgerOptions
 
         @Option(help: ArgumentHelp("Directory holding territories-fr.jsonl and seeds.jsonl.", valueName: "dir"))
         var fixtures: String?
 
         func run() throws {
             let directory = try fixtureDirectory()
-            let path = try ledger ?? temporaryLedgerPath()
+            let path = try ledger.ledger ?? temporaryLedgerPath()
             let target = access(path + "/data.mdb", F_OK) == 0 ? try Ledger.open(at: path) : try Ledger.create(at: path)
             let report = try target.importFiles([directory + "/territories-fr.jsonl", directory + "/seeds.jsonl"])
             Output.line("Ledger \(path): \(report.appended) events imported, \(report.duplicates) already there.\n")
@@ -59,7 +59,13 @@ extension EssaimCommand {
                                                     "--at-position", String(head - 1)]).run()
             Output.line("\nAnd once it was recorded:")
             try EssaimCommand.Query.Survival.parse(["--ledger", path, "--format", "table", "--program", "alexis-poles"]).run()
-            Output.line("\nExplore it: essaim --ledger \(path) query --help")
+            // The report a board would read: MEDIC@LPS, its members, mentoring, Boston position and map.
+            let directoryOfLedger = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+            let reportPath = (directoryOfLedger.isEmpty ? "." : directoryOfLedger) + "/essaim-report-network-medicalps.html"
+            let language = ReportLanguage.choose(nil, environment: getenv("LANG").map { String(cString: $0) })
+            try EssaimCommand.Report.write(target, scope: .network("medicalps"), bounds: .none, language: language, to: reportPath)
+            Output.line("\nThe report of the network medicalps, to open in a browser or print: \(reportPath)")
+            Output.line("Explore it: essaim --ledger \(path) query --help")
         }
 
         private func fixtureDirectory() throws -> String {

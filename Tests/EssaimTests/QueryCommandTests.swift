@@ -132,6 +132,8 @@ import Testing
         #expect(result.stdout.contains("Reach — territory FR-37"))
         #expect(result.stdout.contains("Comparison group: 2 applications"))
         #expect(result.stdout.contains("a closure declared late") && result.stdout.contains("Survival — program alexis-poles"))
+        #expect(FileManager.default.fileExists(atPath: directory + "/essaim-report-network-medicalps.html"))
+        #expect(result.stdout.contains(directory + "/essaim-report-network-medicalps.html"))
     }
 }
 

@@ -82,7 +82,7 @@ extension Ledger {
             let log = log(txn)
             if bounds.isUnbounded {
                 let store = projections.store(for: ReadModelsProjection(), txn)
-                return try body(ReadModels(records: ReadModelRecords(store: store), position: try log.head(), bounds: bounds))
+                return try body(ReadModels(records: ReadModelRecords(store: store), digest: try log.digest(at: log.head()), bounds: bounds))
             }
             let memory = MemoryProjectionStore()
             let fold = Entities(memory, storeIsEmpty: true)
@@ -96,7 +96,7 @@ extension Ledger {
                 return true
             }
             try fold.finish()
-            return try body(ReadModels(records: ReadModelRecords(store: memory), position: position, bounds: bounds))
+            return try body(ReadModels(records: ReadModelRecords(store: memory), digest: try log.digest(at: position), bounds: bounds))
         }
     }
 

@@ -29,8 +29,7 @@ extension Ledger {
     /// The digest of the first `position` events: the integrity chain's hash
     /// stored there (`essaim verify --expect` recomputes and checks it).
     public func digest(at position: UInt64) throws -> LedgerDigest {
-        guard position > 0 else { return LedgerDigest(position: 0, hash: EventRecord.chainStart) }
-        return LedgerDigest(position: position, hash: try read { txn in try log(txn).chainHash(at: position) })
+        try read { txn in try log(txn).digest(at: position) }
     }
 
     /// The event at `position`, or `nil` when there is none. Personal data is
@@ -109,5 +108,12 @@ extension Ledger {
         var info = stat()
         guard stat(path, &info) == 0 else { return 0 }
         return Int(info.st_blocks) * 512
+    }
+}
+
+extension EventLogReader {
+    /// The stored chain hash at `position` as a digest (the chain's start at 0).
+    func digest(at position: UInt64) throws -> LedgerDigest {
+        LedgerDigest(position: position, hash: position == 0 ? EventRecord.chainStart : try chainHash(at: position))
     }
 }

@@ -2,9 +2,13 @@
 /// must agree (a report): from ``Ledger/withReadModels(_:_:)``.
 public struct ReadModels {
     let records: ReadModelRecords
-    /// The last position of the log this state reflects: the head, or the last
-    /// one the system-time bounds (`atPosition`, `knownAt`) let in.
-    public let position: UInt64
+    /// The last position of the log this state reflects (the head, or the last
+    /// one the system-time bounds `atPosition` and `knownAt` let in) and the
+    /// integrity chain's hash there: what `essaim verify --expect` checks.
+    public let digest: LedgerDigest
+
+    /// The last position of the log this state reflects.
+    public var position: UInt64 { digest.position }
     /// The bounds this state was folded within.
     public let bounds: TimeBounds
 

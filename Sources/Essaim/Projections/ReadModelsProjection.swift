@@ -11,9 +11,9 @@ public struct ReadModelsProjection: Projection {
     /// 3: also the refusal rules' state (eligibility, deadlines, active
     /// participants, session ids), which had a table of its own.
     /// 4: companies known across the ledger, memberships, mentorships and
-    /// shared positions. 5: closures, follow-ups, creation days and each
-    /// session's attendees.
-    public let schemaVersion = 5
+    /// shared positions. 5: closures, follow-ups and creation days.
+    /// 6: each cohort session's attendees.
+    public let schemaVersion = 6
 
     /// The built-in projection.
     public init() {}
