@@ -146,8 +146,8 @@ struct ReportBuilder {
         let title = "\(lang(Words.survival)) (\(lang.date(s.referenceDay)))"
         return section("survival", lang(Words.survival),
             SVG.bars(title: title, axis: lang(Words.rate),
-                     rows: s.rates.map { ("\($0.years) \(lang(Words.yearsOn))", $0.rate ?? 0, lang.percent($0.rate)) }, maximum: 1)
-            + table(query: query, headers: [lang(Words.yearsOn), lang(Words.eligible), lang(Words.survived), lang(Words.rate)],
+                     rows: s.rates.map { (lang.years($0.years), $0.rate ?? 0, lang.percent($0.rate)) }, maximum: 1)
+            + table(query: query, headers: [lang(Words.afterStart), lang(Words.eligible), lang(Words.survived), lang(Words.rate)],
                     rows: s.rates.enumerated().map { i, r in
                         [integer(r.years, field: "rates.\(i).years"), integer(r.eligible, field: "rates.\(i).eligible"),
                          integer(r.survived, field: "rates.\(i).survived"), ratio(r.rate, field: "rates.\(i).rate")]

@@ -37,6 +37,11 @@ enum ReportLanguage: String, CaseIterable {
         return sign + text + (self == .fr ? "\u{202F}%" : "%")
     }
 
+    /// `3 ans après le démarrage` / `1 year after they started`.
+    func years(_ n: Int) -> String {
+        self == .fr ? "\(n) \(n > 1 ? "ans" : "an") après le démarrage" : "\(n) \(n == 1 ? "year" : "years") after they started"
+    }
+
     /// A day: `3 déc. 2024` / `3 Dec 2024`.
     func date(_ day: CivilDate?) -> String {
         guard let day else { return "—" }

@@ -42,7 +42,7 @@ enum Words {
     static let total = Word("total", "total")
     static let jobsAxis = Word("emplois", "jobs")
     static let survival = Word("Pérennité des entreprises accompagnées", "Survival of the supported companies")
-    static let yearsOn = Word("ans après le démarrage", "years after they started")
+    static let afterStart = Word("années après le démarrage", "years after they started")
     static let eligible = Word("éligibles", "eligible")
     static let survived = Word("toujours actives", "still active")
     static let rate = Word("taux", "rate")
