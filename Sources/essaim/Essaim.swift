@@ -23,7 +23,7 @@ struct EssaimCommand: ParsableCommand {
               essaim --ledger club.ledger stats
             """,
         version: Ledger.essaimVersion,
-        subcommands: [Init.self, Import.self, Append.self, Export.self, Log.self, Query.self, Replay.self, Verify.self, Stats.self, Forget.self, Report.self, Generate.self, Demo.self]
+        subcommands: [Init.self, Import.self, Append.self, Export.self, Log.self, Query.self, Replay.self, Verify.self, Stats.self, Forget.self, Report.self, Backup.self, Compact.self, Generate.self, Demo.self]
     )
 
     @OptionGroup var ledger: LedgerOptions

@@ -106,6 +106,16 @@ final class Environment: @unchecked Sendable {
         }
     }
 
+    /// Writes a consistent copy of the environment's data file into the directory
+    /// `path` (which must exist and hold no data file), from one read snapshot,
+    /// while other transactions go on; `compact` leaves out free pages and
+    /// renumbers the others.
+    func copy(to path: String, compact: Bool) throws(LMDBError) {
+        gate.lockShared()
+        defer { gate.unlock() }
+        try LMDBError.check(mdb_env_copy2(handle, path, compact ? UInt32(MDB_CP_COMPACT) : 0), "copying the ledger to \(path)")
+    }
+
     /// Sets the map size ahead of a large write, so that it does not have to be retried.
     func reserve(bytes: Int) throws {
         let wanted = usedBytes + bytes

@@ -133,6 +133,11 @@ final class PersonalKeyStore: @unchecked Sendable {
 
     /// Makes the key file durable; called before the transaction that refers to
     /// its new or erased keys commits.
+    /// Copies the key file (when there is one) to `target`, synced.
+    func copy(to target: String) throws {
+        try FileCopy.copy(path, to: target, ifPresent: true)
+    }
+
     func sync() throws {
         guard unsynced else { return }
         guard fdatasync(fd) == 0 else {
