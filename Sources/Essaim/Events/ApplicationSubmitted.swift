@@ -163,15 +163,15 @@ extension ApplicationSubmitted: CatalogueEvent {
         var record = ApplicationRecord(cohort: cohort, company: company.id, segments: segments ?? [])
         for (metric, value) in Metric.values(baseline) { record.baseline[metric] = value }
         entities.applications.put(application, record)
-        try entities.describe(company)
-        try entities.companies.update(company.id) { $0.applications.append(application) }
         var program: String?
         try entities.cohorts.update(cohort) {
             $0.applications.append(application)
             program = $0.program
         }
-        if let program, let networks = try entities.programs.get(program)?.networks {
-            for network in networks { try entities.reach(company.id, by: network) }
+        let networks = try program.flatMap { try entities.programs.get($0)?.networks } ?? []
+        try entities.describe(company) { record in
+            record.applications.append(application)
+            for network in networks { Entities.reach(&record, by: network) }
         }
     }
 }

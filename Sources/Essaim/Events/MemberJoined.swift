@@ -52,9 +52,10 @@ extension MemberJoined: CatalogueEvent {
     }
 
     func apply(to entities: Entities, _ context: EventContext) throws {
-        try entities.describe(company)
-        try entities.companies.update(company.id) { $0.member = true }
-        try entities.reach(company.id, by: network)
+        try entities.describe(company) { record in
+            record.member = true
+            Entities.reach(&record, by: network)
+        }
         entities.memberships.put(RecordKind.pair(network, company.id), MembershipRecord(since: context.day))
         try entities.networks.update(network) {
             $0.activeMembers += 1

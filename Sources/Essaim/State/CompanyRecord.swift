@@ -7,35 +7,33 @@ extension Entities {
     /// Companies named by an application or a membership.
     var companies: RecordCache<CompanyRecord> { records(.company) }
 
-    /// Records what an event says of `company`: each detail it gives replaces
-    /// the one known (the latest event that gives a detail wins). A company that
-    /// moves takes its participants' count along to its new territory.
-    func describe(_ company: Company) throws {
-        guard var record = try companies.get(company.id) else {
-            companies.put(company.id, CompanyRecord(company))
-            return
+    /// Records what an event says of `company` (each detail it gives replaces the
+    /// one known: the latest event that gives a detail wins), then `change`, in
+    /// one lookup. A company that moves takes its participants' count along to
+    /// its new territory.
+    func describe(_ company: Company, _ change: (inout CompanyRecord) -> Void = { _ in }) throws {
+        var moved: (from: String?, to: String?)?
+        try companies.upsert(company.id, initial: { CompanyRecord(company) }) { record in
+            let before = record.territory
+            record.name = company.name
+            if let sector = company.sector { record.sector = sector }
+            if let territory = company.territory { record.territory = territory }
+            if let foundedOn = company.foundedOn { record.foundedOn = foundedOn.daysSinceEpoch }
+            if record.territory != before, record.participant { moved = (before, record.territory) }
+            change(&record)
         }
-        let before = record.territory
-        record.name = company.name
-        if let sector = company.sector { record.sector = sector }
-        if let territory = company.territory { record.territory = territory }
-        if let foundedOn = company.foundedOn { record.foundedOn = foundedOn.daysSinceEpoch }
-        if record.territory != before, record.participant {
-            let moved = try record.applications.filter { try applications.get($0)?.isParticipant == true }.count
-            if let before { try count(participantsIn: before, by: -moved) }
-            if let after = record.territory { try count(participantsIn: after, by: moved) }
-        }
-        companies.put(company.id, record)
+        guard let moved, let record = try companies.get(company.id) else { return }
+        let participations = try record.applications.filter { try applications.get($0)?.isParticipant == true }.count
+        if let from = moved.from { try count(participantsIn: from, by: -participations) }
+        if let to = moved.to { try count(participantsIn: to, by: participations) }
     }
 
-    /// Records that `network` reaches `company` (a member, or an applicant to one of its programs).
-    func reach(_ company: String, by network: String) throws {
-        try companies.update(company) { record in
-            if let index = record.networks.firstIndex(where: { $0 >= network }) {
-                if record.networks[index] != network { record.networks.insert(network, at: index) }
-            } else {
-                record.networks.append(network)
-            }
+    /// Adds `network` to the networks reaching a company (kept in id order).
+    static func reach(_ record: inout CompanyRecord, by network: String) {
+        if let index = record.networks.firstIndex(where: { $0 >= network }) {
+            if record.networks[index] != network { record.networks.insert(network, at: index) }
+        } else {
+            record.networks.append(network)
         }
     }
 

@@ -55,6 +55,16 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
         }
     }
 
+    /// Changes the record in place, starting from `initial` when it is absent.
+    func upsert(_ id: String, initial: () -> Record, _ change: (inout Record) -> Void) throws {
+        let slot = try slot(id)
+        entries.withUnsafeMutableBufferPointer { entries in
+            if entries[slot].record == nil { entries[slot].record = initial() }
+            entries[slot].dirty = true
+            change(&entries[slot].record!)
+        }
+    }
+
     /// Changes a record in place; does nothing when it is absent.
     func update(_ id: String, _ change: (inout Record) -> Void) throws {
         let slot = try slot(id)
@@ -148,10 +158,8 @@ final class Entities: EventFolder {
     /// `extension Entities { var members: RecordCache<MemberRecord> { records(.member) } }`.
     func records<Record: StoredRecord>(_ kind: RecordKind, as _: Record.Type = Record.self) -> RecordCache<Record> {
         if let cache = caches[Int(kind.rawValue)] {
-            guard let typed = cache as? RecordCache<Record> else {
-                preconditionFailure("record kind \(kind.rawValue) is used with two record types")
-            }
-            return typed
+            assert(cache is RecordCache<Record>, "record kind \(kind.rawValue) is used with two record types")
+            return unsafeDowncast(cache, to: RecordCache<Record>.self)
         }
         let cache = RecordCache<Record>(kind, store, load: load)
         register(cache)
