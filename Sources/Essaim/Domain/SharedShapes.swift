@@ -19,36 +19,52 @@ extension ApplicationEvent {
     func store(into w: inout ByteWriter, sealingWith keys: PersonalKeys?) { w.text(application) }
 }
 
-/// An event about one application with an optional reason (`CandidateRejected`,
-/// `ParticipantWithdrew`, `PersonalDataErased`).
-protocol ReasonedApplicationEvent: CatalogueEvent {
-    var application: String { get }
+/// An event about one entity, named by its id, with an optional reason: about
+/// an application (`CandidateRejected`, `ParticipantWithdrew`,
+/// `PersonalDataErased`), a mentorship (`MentorshipEnded`), a shared position
+/// (`SharedPositionClosed`) or a company (`CompanyClosed`).
+protocol ReasonedEvent: CatalogueEvent {
+    /// The `data` field naming the entity; its stream is `subjectField-{id}`.
+    static var subjectField: String { get }
+    var subject: String { get }
     var reason: String? { get }
-    init(application: String, reason: String?)
+    init(subject: String, reason: String?)
 }
 
-extension ReasonedApplicationEvent {
-    var stream: String { "application-\(application)" }
+extension ReasonedEvent {
+    var stream: String { "\(Self.subjectField)-\(subject)" }
 
-    /// `because`, or nothing without a reason.
+    /// `: because`, or nothing without a reason.
     var reasonSuffix: String { reason.map { ": \($0)" } ?? "" }
 
     init(data r: inout ObjectReader) throws(Malformed) {
-        self.init(application: try r.identifier("application"), reason: try r.optionalString("reason"))
+        self.init(subject: try r.identifier(Self.subjectField), reason: try r.optionalString("reason"))
     }
 
-    var data: JSONValue { .members([("application", .string(application)), ("reason", reason.map(JSONValue.string))]) }
+    var data: JSONValue { .members([(Self.subjectField, .string(subject)), ("reason", reason.map(JSONValue.string))]) }
 
     init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
         let present = try r.varint()
-        self.init(application: try r.text(), reason: present & 1 != 0 ? try r.text() : nil)
+        self.init(subject: try r.text(), reason: present & 1 != 0 ? try r.text() : nil)
     }
 
     func store(into w: inout ByteWriter, sealingWith keys: PersonalKeys?) {
         w.presence(reason != nil)
-        w.text(application)
+        w.text(subject)
         if let reason { w.text(reason) }
     }
+}
+
+/// A ``ReasonedEvent`` about an application.
+protocol ReasonedApplicationEvent: ReasonedEvent {
+    var application: String { get }
+    init(application: String, reason: String?)
+}
+
+extension ReasonedApplicationEvent {
+    static var subjectField: String { "application" }
+    var subject: String { application }
+    init(subject: String, reason: String?) { self.init(application: subject, reason: reason) }
 }
 
 /// A site of a network in a territory (`SitePlanned`, `SiteOpened`).

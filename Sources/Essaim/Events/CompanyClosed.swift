@@ -17,28 +17,14 @@ extension EventType {
     public static let companyClosed = EventType("CompanyClosed", code: 25)
 }
 
-extension CompanyClosed: CatalogueEvent {
+extension CompanyClosed: ReasonedEvent {
+    static var subjectField: String { "company" }
+    var subject: String { company }
+    init(subject: String, reason: String?) { self.init(company: subject, reason: reason) }
+
     static var type: EventType { .companyClosed }
     var event: DomainEvent { .companyClosed(self) }
-    var stream: String { "company-\(company)" }
-    var summary: String { "\(company) closed\(reason.map { ": \($0)" } ?? "")" }
-
-    init(data r: inout ObjectReader) throws(Malformed) {
-        self.init(company: try r.identifier("company"), reason: try r.optionalString("reason"))
-    }
-
-    var data: JSONValue { .members([("company", .string(company)), ("reason", reason.map(JSONValue.string))]) }
-
-    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
-        let present = try r.varint()
-        self.init(company: try r.text(), reason: present & 1 != 0 ? try r.text() : nil)
-    }
-
-    func store(into w: inout ByteWriter, sealingWith keys: PersonalKeys?) {
-        w.presence(reason != nil)
-        w.text(company)
-        if let reason { w.text(reason) }
-    }
+    var summary: String { "\(company) closed\(reasonSuffix)" }
 
     /// Rule 2 (a known company), rule 6 (not closed already).
     func check(against entities: Entities, occurredAt: OccurredAt) throws {

@@ -17,28 +17,14 @@ extension EventType {
     public static let mentorshipEnded = EventType("MentorshipEnded", code: 20)
 }
 
-extension MentorshipEnded: CatalogueEvent {
+extension MentorshipEnded: ReasonedEvent {
+    static var subjectField: String { "mentorship" }
+    var subject: String { mentorship }
+    init(subject: String, reason: String?) { self.init(mentorship: subject, reason: reason) }
+
     static var type: EventType { .mentorshipEnded }
     var event: DomainEvent { .mentorshipEnded(self) }
-    var stream: String { "mentorship-\(mentorship)" }
-    var summary: String { "mentorship \(mentorship) ends\(reason.map { ": \($0)" } ?? "")" }
-
-    init(data r: inout ObjectReader) throws(Malformed) {
-        self.init(mentorship: try r.identifier("mentorship"), reason: try r.optionalString("reason"))
-    }
-
-    var data: JSONValue { .members([("mentorship", .string(mentorship)), ("reason", reason.map(JSONValue.string))]) }
-
-    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
-        let present = try r.varint()
-        self.init(mentorship: try r.text(), reason: present & 1 != 0 ? try r.text() : nil)
-    }
-
-    func store(into w: inout ByteWriter, sealingWith keys: PersonalKeys?) {
-        w.presence(reason != nil)
-        w.text(mentorship)
-        if let reason { w.text(reason) }
-    }
+    var summary: String { "mentorship \(mentorship) ends\(reasonSuffix)" }
 
     /// Rule 2 (a known mentorship), rule 6 (not ended already).
     func check(against entities: Entities, occurredAt: OccurredAt) throws {

@@ -17,28 +17,14 @@ extension EventType {
     public static let sharedPositionClosed = EventType("SharedPositionClosed", code: 24)
 }
 
-extension SharedPositionClosed: CatalogueEvent {
+extension SharedPositionClosed: ReasonedEvent {
+    static var subjectField: String { "position" }
+    var subject: String { position }
+    init(subject: String, reason: String?) { self.init(position: subject, reason: reason) }
+
     static var type: EventType { .sharedPositionClosed }
     var event: DomainEvent { .sharedPositionClosed(self) }
-    var stream: String { "position-\(position)" }
-    var summary: String { "shared position \(position) closes\(reason.map { ": \($0)" } ?? "")" }
-
-    init(data r: inout ObjectReader) throws(Malformed) {
-        self.init(position: try r.identifier("position"), reason: try r.optionalString("reason"))
-    }
-
-    var data: JSONValue { .members([("position", .string(position)), ("reason", reason.map(JSONValue.string))]) }
-
-    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
-        let present = try r.varint()
-        self.init(position: try r.text(), reason: present & 1 != 0 ? try r.text() : nil)
-    }
-
-    func store(into w: inout ByteWriter, sealingWith keys: PersonalKeys?) {
-        w.presence(reason != nil)
-        w.text(position)
-        if let reason { w.text(reason) }
-    }
+    var summary: String { "shared position \(position) closes\(reasonSuffix)" }
 
     /// Rule 2 (a known position), rule 6 (not closed already).
     func check(against entities: Entities, occurredAt: OccurredAt) throws {
