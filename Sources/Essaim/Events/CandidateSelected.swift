@@ -40,7 +40,7 @@ extension CandidateSelected: ApplicationEvent {
         if let cohort { try entities.cohorts.update(cohort) { $0.active += 1 } }
         if let company = newParticipant {
             var territory: String?
-            try entities.companies.update(company) {
+            try entities.changeCompany(company) {
                 $0.participant = true
                 territory = $0.territory
             }

@@ -38,25 +38,15 @@ public struct Reach: Sendable, Equatable {
 
 extension Reach {
     /// Companies whose territory (the latest an event gave) is `territory` or
-    /// lies below it; every company without one.
+    /// lies below it; every company without one. The counts are kept rolled up
+    /// per territory as companies change (``ReachRecord``).
     init(territory: String?, _ records: ReadModelRecords) throws {
-        let tree = try TerritoryTree(records)
-        if let territory, !tree.contains(territory) { throw LedgerError(.unknownID, "no territory \(territory)") }
-        var companies = 0, members = 0, applicants = 0, participants = 0, several = 0
-        var perNetwork: [String: Int] = [:]
-        for (_, company) in try records.all(.company, as: CompanyRecord.self) where !company.networks.isEmpty {
-            if let territory {
-                guard let located = company.territory, tree.isWithin(located, territory) else { continue }
-            }
-            companies += 1
-            if company.member { members += 1 }
-            if !company.applications.isEmpty { applicants += 1 }
-            if company.participant { participants += 1 }
-            if company.networks.count > 1 { several += 1 }
-            for network in company.networks { perNetwork[network, default: 0] += 1 }
+        if let territory, try records.get(.territory, territory, as: TerritoryRecord.self) == nil {
+            throw LedgerError(.unknownID, "no territory \(territory)")
         }
-        self.init(territory: territory, companies: companies, members: members, applicants: applicants,
-                  participants: participants, inSeveralNetworks: several,
-                  networks: perNetwork.sorted { $0.key < $1.key }.map { NetworkReach(network: $0.key, companies: $0.value) })
+        let r = try records.get(.reach, territory ?? "", as: ReachRecord.self) ?? ReachRecord()
+        self.init(territory: territory, companies: r.companies, members: r.members, applicants: r.applicants,
+                  participants: r.participants, inSeveralNetworks: r.inSeveralNetworks,
+                  networks: r.networks.map { NetworkReach(network: $0.network, companies: $0.companies) })
     }
 }

@@ -12,8 +12,8 @@ public struct ReadModelsProjection: Projection {
     /// participants, session ids), which had a table of its own.
     /// 4: companies known across the ledger, memberships, mentorships and
     /// shared positions. 5: closures, follow-ups and creation days.
-    /// 6: each cohort session's attendees.
-    public let schemaVersion = 6
+    /// 6: each cohort session's attendees. 7: the reach kept rolled up per territory.
+    public let schemaVersion = 7
 
     /// The built-in projection.
     public init() {}

@@ -8,24 +8,15 @@ extension Entities {
     var companies: RecordCache<CompanyRecord> { records(.company) }
 
     /// Records what an event says of `company` (each detail it gives replaces the
-    /// one known: the latest event that gives a detail wins), then `change`, in
-    /// one lookup. A company that moves takes its participants' count along to
-    /// its new territory.
+    /// one known: the latest event that gives a detail wins), then `change`.
     func describe(_ company: Company, _ change: (inout CompanyRecord) -> Void = { _ in }) throws {
-        var moved: (from: String?, to: String?)?
-        try companies.upsert(company.id, initial: { CompanyRecord(company) }) { record in
-            let before = record.territory
+        try changeCompany(company.id, initial: { CompanyRecord(company) }) { record in
             record.name = company.name
             if let sector = company.sector { record.sector = sector }
             if let territory = company.territory { record.territory = territory }
             if let foundedOn = company.foundedOn { record.foundedOn = foundedOn.daysSinceEpoch }
-            if record.territory != before, record.participant { moved = (before, record.territory) }
             change(&record)
         }
-        guard let moved, let record = try companies.get(company.id) else { return }
-        let participations = try record.applications.filter { try applications.get($0)?.isParticipant == true }.count
-        if let from = moved.from { try count(participantsIn: from, by: -participations) }
-        if let to = moved.to { try count(participantsIn: to, by: participations) }
     }
 
     /// Adds `network` to the networks reaching a company (kept in id order).

@@ -57,11 +57,22 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
 
     /// Changes the record in place, starting from `initial` when it is absent.
     func upsert(_ id: String, initial: () -> Record, _ change: (inout Record) -> Void) throws {
+        try withoutActuallyEscaping(initial) { initial in try modify(id, initial: initial) { record, _ in change(&record) } }
+    }
+
+    /// Changes the record in place, telling `change` whether it was just created
+    /// from `initial`; without `initial`, does nothing when it is absent.
+    func modify(_ id: String, initial: (() -> Record)?, _ change: (inout Record, _ created: Bool) -> Void) throws {
         let slot = try slot(id)
         entries.withUnsafeMutableBufferPointer { entries in
-            if entries[slot].record == nil { entries[slot].record = initial() }
+            var created = false
+            if entries[slot].record == nil {
+                guard let initial else { return }
+                entries[slot].record = initial()
+                created = true
+            }
             entries[slot].dirty = true
-            change(&entries[slot].record!)
+            change(&entries[slot].record!, created)
         }
     }
 
@@ -108,6 +119,8 @@ final class Entities: EventFolder {
     /// Every cache, in creation order.
     private var created: [any EntityCache] = []
     private var applied = 0
+    /// Each territory with its ancestors, once looked up (see `reachScopes`).
+    var ancestry: [String: [String]] = [:]
 
     // The kinds every fold touches, held directly (the hot path).
     let territories: RecordCache<TerritoryRecord>
