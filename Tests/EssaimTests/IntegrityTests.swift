@@ -40,6 +40,10 @@ import Testing
         let head = UInt64(fixtureEventCount)
         #expect(published.position == head && published.hash.count == 32)
         #expect(LedgerDigest(published.description) == published)
+        // The stored hash at a position is what verify recomputes there.
+        #expect(try t.ledger.digest(at: head) == published)
+        #expect(try t.ledger.digest(at: 10) == t.ledger.verify(digestAt: 10).digestAt)
+        #expect(try t.ledger.withReadModels(TimeBounds(atPosition: 10)) { $0.digest } == t.ledger.digest(at: 10))
 
         try t.ledger.append(NewEvent(occurredAt: OccurredAt("2024-01-01")!, event: .territoryDefined(
             TerritoryDefined(code: "34999", name: "Nouvelle commune", level: .commune, parent: "FR-34"))))
