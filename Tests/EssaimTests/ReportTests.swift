@@ -96,6 +96,17 @@ import Testing
         #expect(try CommandLineTests.run(["--ledger", ledger, "report", "--program", "nope"]).status == 1)
     }
 
+    @Test("an empty ledger, or one without France, gives a report with its header and definitions only")
+    func emptyLedger() throws {
+        let (directory, ledger) = try CommandLineTests.initialised()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var html = try Self.report(ledger, [], in: directory, name: "empty.html")
+        #expect(Self.sections(html).isEmpty && html.contains(#"data-position="0""#) && html.contains("<footer>"))
+        try CommandLineTests.run(["--ledger", ledger, "import", "-"], stdin: line("TerritoryDefined", #"{"code":"BE","name":"Belgique","level":"country"}"#))
+        html = try Self.report(ledger, [], in: directory, name: "be.html")
+        #expect(Self.sections(html).isEmpty && html.contains(#"data-position="1""#))
+    }
+
     @Test("a report as of a date equals the report of a ledger holding only the events up to that date")
     func asOfEqualsTruncatedLedger() throws {
         let (directory, ledger) = try Self.world()

@@ -112,7 +112,9 @@ extension ReportBuilder {
     // MARK: Map
 
     func mapSection() throws -> String? {
-        let tree = try models.territoryExpansion(code: "FR").territories + (try models.territoryExpansion().territories)
+        // France's tree (when the ledger defines it) and every territory with activity.
+        let france = (try? models.territoryExpansion(code: "FR"))?.territories ?? []
+        let tree = france + (try models.territoryExpansion().territories)
         var parent: [String: String] = [:], level: [String: String] = [:], name: [String: String] = [:]
         for t in tree {
             parent[t.code] = t.parent
@@ -148,7 +150,7 @@ extension ReportBuilder {
         case let .territory(code):
             for t in try models.territoryExpansion(code: code).territories where t.level == "department" { participants[t.code] = t.participants }
         case .ledger:
-            for t in try models.territoryExpansion(code: "FR").territories where t.level == "department" { participants[t.code] = t.participants }
+            for t in france where t.level == "department" { participants[t.code] = t.participants }
         }
         let filter: ExpansionTimeline.Filter
         switch scope {
