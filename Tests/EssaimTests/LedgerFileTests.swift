@@ -98,3 +98,14 @@ import Testing
         #expect(stats.bytesOnDisk > 0)
     }
 }
+
+extension LedgerFileTests {
+    @Test("long scans find the ledger's mapping to let go of, also when the ledger was opened by a relative path")
+    func mappedRegionsOfARelativePath() throws {
+        let relative = ".build/essaim-test-relative-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: relative) }
+        let ledger = try Ledger.create(at: relative, configuration: LedgerConfiguration(durable: false))
+        try ledger.importFiles(fixtureFiles)
+        #expect(try ledger.read { txn in txn.mappedRegions() }.count == 1)
+    }
+}

@@ -123,12 +123,21 @@ final class Transaction {
     /// log. Safe here because the map cannot move while a transaction is open,
     /// and LMDB's own changes of a write transaction live outside the map.
     func releaseMappedPages() {
+        for (address, length) in mappedRegions() { madvise(address, length, MADV_DONTNEED) }
+    }
+
+    /// The regions of this process's address space that map the environment's data file.
+    func mappedRegions() -> [(address: UnsafeMutableRawPointer, length: Int)] {
         var envPath: UnsafePointer<CChar>?
-        guard let env = mdb_txn_env(raw), mdb_env_get_path(env, &envPath) == 0, let envPath else { return }
-        let file = String(cString: envPath) + "/data.mdb"
+        guard let env = mdb_txn_env(raw), mdb_env_get_path(env, &envPath) == 0, let envPath,
+              let resolved = realpath(envPath, nil) else { return [] }
+        // The process's maps name files by their absolute, resolved path.
+        let file = String(cString: resolved) + "/data.mdb"
+        free(resolved)
         // LMDB does not expose the map's address; the process's maps do.
-        guard let maps = fopen("/proc/self/maps", "r") else { return }
+        guard let maps = fopen("/proc/self/maps", "r") else { return [] }
         defer { fclose(maps) }
+        var regions: [(address: UnsafeMutableRawPointer, length: Int)] = []
         var line = [CChar](repeating: 0, count: 4096)
         while fgets(&line, Int32(line.count), maps) != nil {
             let text = line.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }.trimmingSuffix("\n")
@@ -136,8 +145,9 @@ final class Transaction {
             let range = text.prefix { $0 != " " }.split(separator: "-")
             guard range.count == 2, let start = UInt(range[0], radix: 16), let end = UInt(range[1], radix: 16), end > start,
                   let address = UnsafeMutableRawPointer(bitPattern: start) else { continue }
-            madvise(address, Int(end - start), MADV_DONTNEED)
+            regions.append((address, Int(end - start)))
         }
+        return regions
     }
 
     /// Number of entries in `db`.
