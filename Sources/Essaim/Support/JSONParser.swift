@@ -250,6 +250,9 @@ public struct JSONParser {
     }
 
     private func makeString(_ buffer: UnsafeBufferPointer<UInt8>, at offset: Int) throws(JSONParseError) -> String {
+        // ASCII is valid UTF-8: most identifiers and keys need no validation
+        // (String(validating:) looks up generic metadata on every call).
+        if buffer.allSatisfy({ $0 < 0x80 }) { return String(decoding: buffer, as: UTF8.self) }
         guard let string = String(validating: buffer, as: UTF8.self) else {
             throw JSONParseError(reason: "invalid UTF-8 in string", offset: offset)
         }
