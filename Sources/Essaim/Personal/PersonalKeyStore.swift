@@ -131,13 +131,13 @@ final class PersonalKeyStore: @unchecked Sendable {
         return count
     }
 
-    /// Makes the key file durable; called before the transaction that refers to
-    /// its new or erased keys commits.
     /// Copies the key file (when there is one) to `target`, synced.
     func copy(to target: String) throws {
         try FileCopy.copy(path, to: target, ifPresent: true)
     }
 
+    /// Makes the key file durable; called before the transaction that refers to
+    /// its new or erased keys commits.
     func sync() throws {
         guard unsynced else { return }
         guard fdatasync(fd) == 0 else {
