@@ -71,6 +71,7 @@ extension Ledger {
     public func cohorts(program: String, bounds: TimeBounds = .none) throws -> [String] {
         try withReadModels(bounds) { try $0.cohorts(program: program) }
     }
+
     // MARK: Read models and projections
 
     /// Runs `body` on one state of the built-in read models: the persisted ones
