@@ -125,8 +125,37 @@ extension SiteEvent {
     }
 }
 
-/// The shape `OutcomeRecorded` and `FollowUpRecorded` share: figures or a
-/// milestone (or both) measured for an application, and a note.
+/// Figures or a milestone (or both) measured for an application, and a note
+/// (`OutcomeRecorded` for a participant, `FollowUpRecorded` for an applicant not selected).
+protocol MeasurementEvent: CatalogueEvent {
+    var application: String { get }
+    var metrics: Figures? { get }
+    var milestone: String? { get }
+    var note: String? { get }
+    init(application: String, metrics: Figures?, milestone: String?, note: String?)
+}
+
+extension MeasurementEvent {
+    var stream: String { "application-\(application)" }
+
+    init(data r: inout ObjectReader) throws(Malformed) {
+        let m = try Measurement.read(&r, type: Self.type.rawValue)
+        self.init(application: m.application, metrics: m.metrics, milestone: m.milestone, note: m.note)
+    }
+
+    var data: JSONValue { Measurement.json(application, metrics, milestone, note) }
+
+    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
+        let m = try Measurement.read(&r)
+        self.init(application: m.0, metrics: m.1, milestone: m.2, note: m.3)
+    }
+
+    func store(into w: inout ByteWriter, sealingWith keys: PersonalKeys?) {
+        Measurement.write(&w, application, metrics, milestone, note)
+    }
+}
+
+/// The coding `MeasurementEvent`s share.
 enum Measurement {
     /// Reads the `data` object; refuses one with neither metrics nor milestone (rule 1).
     static func read(_ r: inout ObjectReader, type: String) throws(Malformed)
@@ -134,7 +163,7 @@ enum Measurement {
         let values = (application: try r.identifier("application"), metrics: try r.optionalObject("metrics", Figures.read),
                       milestone: try r.optionalString("milestone"), note: try r.optionalString("note"))
         if values.metrics == nil && values.milestone == nil {
-            throw Malformed(path: "data", reason: "an \(type) needs metrics or milestone")
+            throw Malformed(path: "data", reason: "\(type.first.map { "AEIOU".contains($0) } == true ? "an" : "a") \(type) needs metrics or milestone")
         }
         return values
     }

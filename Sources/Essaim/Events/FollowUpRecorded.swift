@@ -25,25 +25,10 @@ extension EventType {
     public static let followUpRecorded = EventType("FollowUpRecorded", code: 26)
 }
 
-extension FollowUpRecorded: CatalogueEvent {
+extension FollowUpRecorded: MeasurementEvent {
     static var type: EventType { .followUpRecorded }
     var event: DomainEvent { .followUpRecorded(self) }
-    var stream: String { "application-\(application)" }
     var summary: String { "\(application) followed up: " + Measurement.summary(metrics, milestone) }
-
-    init(data r: inout ObjectReader) throws(Malformed) {
-        (application, metrics, milestone, note) = try Measurement.read(&r, type: "FollowUpRecorded")
-    }
-
-    var data: JSONValue { Measurement.json(application, metrics, milestone, note) }
-
-    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
-        (application, metrics, milestone, note) = try Measurement.read(&r)
-    }
-
-    func store(into w: inout ByteWriter, sealingWith keys: PersonalKeys?) {
-        Measurement.write(&w, application, metrics, milestone, note)
-    }
 
     /// Rule 2 (a known application), rule 9 (never selected, and decided: rejected or waitlisted).
     func check(against entities: Entities, occurredAt: OccurredAt) throws {

@@ -23,25 +23,10 @@ extension EventType {
     public static let outcomeRecorded = EventType("OutcomeRecorded", code: 12)
 }
 
-extension OutcomeRecorded: CatalogueEvent {
+extension OutcomeRecorded: MeasurementEvent {
     static var type: EventType { .outcomeRecorded }
     var event: DomainEvent { .outcomeRecorded(self) }
-    var stream: String { "application-\(application)" }
     var summary: String { "\(application): " + Measurement.summary(metrics, milestone) }
-
-    init(data r: inout ObjectReader) throws(Malformed) {
-        (application, metrics, milestone, note) = try Measurement.read(&r, type: "OutcomeRecorded")
-    }
-
-    var data: JSONValue { Measurement.json(application, metrics, milestone, note) }
-
-    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
-        (application, metrics, milestone, note) = try Measurement.read(&r)
-    }
-
-    func store(into w: inout ByteWriter, sealingWith keys: PersonalKeys?) {
-        Measurement.write(&w, application, metrics, milestone, note)
-    }
 
     /// Rule 2 (a known application), rule 9 (it was selected at some point).
     func check(against entities: Entities, occurredAt: OccurredAt) throws {
