@@ -256,6 +256,17 @@ struct Bench {
         record("replay_events_per_s", "replay (all projections, from 1)", replayRate, "events/s")
         record("replay_share_of_raw_scan", "replay / raw cursor scan", 100 * replayRate / (n / rawRun.scan), "%")
         record("replay_peak_rss_mib", "replay peak RSS", Double(replayed.peakRSSBytes) / 1_048_576, "MiB")
+        // The whole directory after the replay (the old read models' pages stay
+        // free in the file), then compacted, and a hot backup's size and time.
+        func directoryBytes(_ path: String) -> Int { ["data.mdb", "lock.mdb", "keys.db"].reduce(0) { $0 + fileSize(path + "/" + $1) } }
+        record("disk_after_replay_bytes_per_event", "directory per event after replay", Double(directoryBytes(ledger)) / n, "bytes")
+        let backup = work + "/backup.ledger"
+        removeLedger(backup)
+        let copied = run(options.essaim, ["--ledger", ledger, "backup", backup])
+        record("backup_seconds", "backup (hot, compacted, verified)", copied.seconds, "s")
+        removeLedger(backup)
+        _ = run(options.essaim, ["--ledger", ledger, "compact"])
+        record("disk_after_compact_bytes_per_event", "directory per event after compact", Double(directoryBytes(ledger)) / n, "bytes")
 
         // Library queries on the persisted read models.
         let opened = try Ledger.open(at: ledger, configuration: LedgerConfiguration(readOnly: true))
