@@ -27,10 +27,19 @@ let package = Package(
             pkgConfig: "lmdb",
             providers: [.apt(["liblmdb-dev"])]
         ),
+        // libpq, PostgreSQL's reference client, for the several-sites mode (the log
+        // in PostgreSQL): `~/.pgpass`, the `PG*` variables, TLS and every
+        // authentication method work as with psql.
+        .systemLibrary(
+            name: "EssaimCLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
         .target(
             name: "Essaim",
             dependencies: [
                 "EssaimCLMDB",
+                "EssaimCLibPQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -43,7 +43,7 @@ extension EssaimCommand {
         }
 
         func run() throws {
-            let target = try ledger.open(readOnly: false)
+            let target = try ledger.openLog()
             func json(_ text: String, _ option: String) throws -> JSONValue {
                 do { return try JSONParser.parse(text) } catch {
                     throw EventRefusal(.malformed, "\(option) is not valid JSON: \(error)", eventType: type, eventID: id)

@@ -43,8 +43,8 @@ extension EssaimCommand {
         @OptionGroup var ledger: LedgerOptions
 
         func run() throws {
-            let report = try Ledger.compact(at: ledger.path)
-            Output.line("compacted \(ledger.path): \(report.bytesBefore) -> \(report.bytesAfter) bytes, \(report.verification.events) events verified")
+            let report = try Ledger.compact(at: ledger.localPath)
+            Output.line("compacted \(ledger.localPath): \(report.bytesBefore) -> \(report.bytesAfter) bytes, \(report.verification.events) events verified")
         }
     }
 }

@@ -12,10 +12,15 @@ struct EssaimCommand: ParsableCommand {
         commandName: "essaim",
         abstract: "An event-sourced ledger for business-support networks.",
         discussion: """
-            The ledger is a directory chosen by --ledger PATH, else $ESSAIM_LEDGER, else ./essaim.ledger.
+            The ledger is a directory chosen by --ledger PATH, else $ESSAIM_LEDGER, else ./essaim.ledger. \
+            When several sites share one log, --ledger is its PostgreSQL URL and each site keeps \
+            a replica (--replica PATH, else $ESSAIM_REPLICA, else ./essaim.replica): import, \
+            append and forget write through the log, export and verify read it, sync updates the \
+            replica, and the other commands read the replica.
 
             Exit codes: 0 success; 1 refused input or failed check; 2 usage error; \
-            3 the ledger cannot be opened (missing, locked, corrupt, wrong format version).
+            3 the ledger cannot be opened (missing, locked, corrupt, wrong format version, \
+            database unreachable).
 
             Example:
               essaim --ledger club.ledger init
@@ -23,7 +28,7 @@ struct EssaimCommand: ParsableCommand {
               essaim --ledger club.ledger stats
             """,
         version: Ledger.essaimVersion,
-        subcommands: [Init.self, Import.self, Append.self, Export.self, Log.self, Query.self, Replay.self, Verify.self, Stats.self, Forget.self, Report.self, Backup.self, Compact.self, Generate.self, Demo.self]
+        subcommands: [Init.self, Import.self, Append.self, Export.self, Log.self, Query.self, Replay.self, Verify.self, Stats.self, Forget.self, Report.self, Sync.self, Backup.self, Compact.self, Generate.self, Demo.self]
     )
 
     @OptionGroup var ledger: LedgerOptions

@@ -30,10 +30,14 @@ extension EssaimCommand {
         }
 
         func run() throws {
-            let source = try ledger.open(readOnly: true)
-            try source.forEachEvent(from: from, through: to ?? .max) { event in
+            let write = { (event: RecordedEvent) -> Bool in
                 Output.line(event.jsonLine)
                 return true
+            }
+            if ledger.sharedLogURL != nil {
+                try ledger.openLog().forEachSharedEvent(from: from, through: to ?? .max, write)
+            } else {
+                try ledger.open(readOnly: true).forEachEvent(from: from, through: to ?? .max, write)
             }
         }
     }

@@ -26,7 +26,7 @@ extension EssaimCommand {
         var reason: String?
 
         func run() throws {
-            switch try ledger.open(readOnly: false).forget(application: application, reason: reason) {
+            switch try ledger.openLog().forget(application: application, reason: reason) {
             case let .erased(position):
                 Output.line("erased the personal data of application \(application) (event at position \(position))")
             case .alreadyErased:

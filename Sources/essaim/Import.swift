@@ -32,7 +32,7 @@ extension EssaimCommand {
         }
 
         func run() throws {
-            let target = try ledger.open(readOnly: false)
+            let target = try ledger.openLog()
             var spooled: String?
             defer { if let spooled { unlink(spooled) } }
             let paths = try files.map { file -> String in

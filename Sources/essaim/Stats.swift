@@ -31,7 +31,7 @@ extension EssaimCommand {
                     ("mapSize", .integer(Int64(stats.mapSize))),
                 ]).serialized)
             case .text:
-                Output.line("ledger     \(ledger.path)")
+                Output.line("ledger     \(ledger.localPath)")
                 Output.line("events     \(stats.events)")
                 Output.line("positions  " + (stats.headPosition == 0 ? "none" : "1–\(stats.headPosition)"))
                 Output.line("streams    \(stats.streams)")

@@ -39,7 +39,17 @@ extension EssaimCommand {
 
         func run() throws {
             let expected = expect.flatMap(LedgerDigest.init)
-            let report = try ledger.open(readOnly: true).verify(digestAt: expected?.position)
+            var report: VerificationReport
+            if ledger.sharedLogURL != nil {
+                // The shared log (its digest is the ledger's), then the replica up to its position.
+                let replica = try ledger.openLog()
+                report = try replica.verifySharedLog(digestAt: expected?.position)
+                let local = try replica.verify()
+                report.problems += local.problems.map { "replica: " + $0 }
+                report.erasedApplications = local.erasedApplications
+            } else {
+                report = try ledger.open(readOnly: true).verify(digestAt: expected?.position)
+            }
             for problem in report.problems { Output.error(problem) }
             guard report.passed else {
                 throw CommandFailure(message: "verification failed: \(report.problems.count) problem(s)")

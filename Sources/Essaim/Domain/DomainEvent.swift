@@ -314,6 +314,12 @@ public enum DomainEvent: Sendable, Equatable {
         }
     }
 
+    /// The application whose key seals this event's personal data, when it carries any.
+    var personalDataSubject: String? {
+        guard case let .applicationSubmitted(e) = self, e.leader != nil else { return nil }
+        return e.application
+    }
+
     /// The event as projections and rules see it: without personal data (an
     /// application's leader), so that no read model can hold any.
     var withoutPersonalData: DomainEvent {

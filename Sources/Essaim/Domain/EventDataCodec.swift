@@ -21,6 +21,25 @@ enum PersonalAccess {
     case withheld
     /// Decrypted with the key store; an erased leader reads as ``Leader/erased``.
     case open(PersonalKeys)
+    /// Decrypted with keys fetched from a shared log, by application; a missing
+    /// key is an erased one.
+    case openWith([String: [UInt8]])
+
+    /// Whether personal data is read at all.
+    var opens: Bool {
+        if case .withheld = self { return false }
+        return true
+    }
+
+    /// Decrypts `sealed`, personal data of `application`; `nil` when its key is
+    /// gone (erased) or for ``withheld``.
+    func open(_ sealed: UnsafeRawBufferPointer, for application: String) throws -> [UInt8]? {
+        switch self {
+        case .withheld: nil
+        case let .open(keys): try keys.open(sealed, for: application)
+        case let .openWith(keys): try PersonalKeys.open(sealed, for: application, key: keys[application])
+        }
+    }
 }
 
 enum EventDataCodec {

@@ -66,8 +66,8 @@ extension ApplicationSubmitted: CatalogueEvent {
         if present & 1 != 0 {
             if schema >= 3 {
                 let box = try r.bytesWithLength()
-                if case let .open(keys) = personal {
-                    if let plain = try keys.open(box, for: application) {
+                if personal.opens {
+                    if let plain = try personal.open(box, for: application) {
                         leader = try plain.withUnsafeBytes { bytes in
                             var l = ByteReader(bytes)
                             return try Self.readLeader(&l)
@@ -78,7 +78,7 @@ extension ApplicationSubmitted: CatalogueEvent {
                 }
             } else {
                 let clear = try Self.readLeader(&r)
-                if case .open = personal { leader = clear }
+                if personal.opens { leader = clear }
             }
         }
         if present & 2 != 0 { baseline = try r.figures() }

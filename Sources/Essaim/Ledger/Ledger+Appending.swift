@@ -64,12 +64,10 @@ extension Ledger {
     /// the ``EventRefusal`` names it (its `line` is the 1-based index in `events`).
     @discardableResult
     public func append(_ events: [NewEvent]) throws -> AppendReport {
-        try write { txn in
-            var batch = try batch(txn)
+        try appending { batch, _ in
             for (index, event) in events.enumerated() {
                 try batch.add(event, line: events.count > 1 ? index + 1 : nil, source: nil)
             }
-            return try batch.finish()
         }
     }
 
@@ -98,8 +96,7 @@ extension Ledger {
         }
         // Size the map for the whole import up front so it rarely has to be retried.
         try storage { try environment.reserve(bytes: total * 3) }
-        return try write { txn in
-            var batch = try batch(txn, reportingEachEvent: reportingEachEvent)
+        return try appending(reportingEachEvent: reportingEachEvent) { batch, _ in
             let decoder = ImportDecoder(paths: paths)
             defer { decoder.stop() }
             var reported = 0
@@ -116,7 +113,6 @@ extension Ledger {
                     progress?(ImportProgress(lines: chunk.lines, bytes: chunk.bytes, totalBytes: total))
                 }
             }
-            return try batch.finish()
         }
     }
 
@@ -125,32 +121,23 @@ extension Ledger {
     /// about the application stays. Erasing again changes nothing.
     @discardableResult
     public func forget(application: String, reason: String? = nil) throws -> ErasureOutcome {
-        try write { txn in
-            if try personalKeys.isErased(application, txn) { return .alreadyErased }
-            var batch = try batch(txn)
+        let report = try appending { batch, txn in
+            if try personalKeys.isErased(application, txn) { return }
             let erasure = NewEvent(occurredAt: OccurredAt(Instant.now().utcDate),
                                    event: .personalDataErased(PersonalDataErased(application: application, reason: reason)))
             try batch.add(erasure, line: nil, source: nil)
-            return .erased(position: try batch.finish().lastPosition ?? 0)
         }
+        return report.lastPosition.map { .erased(position: $0) } ?? .alreadyErased
     }
 
     /// Imports JSON Lines held in memory; see ``importFiles(_:reportingEachEvent:progress:)``.
     @discardableResult
     public func importJSONLines(_ text: String) throws -> AppendReport {
-        try write { txn in
-            var batch = try batch(txn)
+        try appending { batch, _ in
             for (index, line) in text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
                 try batch.add(line: .text(ArraySlice(line)), number: index + 1, source: nil)
             }
-            return try batch.finish()
         }
-    }
-
-    /// A batch appending to this ledger's log in `txn`.
-    private func batch(_ txn: Transaction, reportingEachEvent: Bool = true) throws -> AppendBatch<EventStore.Appender> {
-        AppendBatch(log: try EventStore.Appender(store: store, txn: txn), ledger: self, txn: txn,
-                    reportingEachEvent: reportingEachEvent)
     }
 }
 
@@ -161,7 +148,7 @@ extension Ledger {
 /// The log is any ``EventLogAppender``; the projections and the key index are
 /// in the ledger's own LMDB transaction (`txn`), whatever keeps the log.
 struct AppendBatch<Log: EventLogAppender> {
-    private var log: Log
+    private(set) var log: Log
     private let txn: Transaction
     private let entities: Entities
     private let folders: [any EventFolder]
@@ -215,10 +202,17 @@ struct AppendBatch<Log: EventLogAppender> {
                 return
             }
             try event.event.check(against: entities, occurredAt: event.occurredAt)
-            if case let .personalDataErased(e) = event.event { try keys.store.erase(e.application, txn) }
+            if case let .personalDataErased(e) = event.event {
+                try keys.store.erase(e.application, txn)
+                if log.keepsKeys { try log.eraseKey(for: e.application) }
+            }
             // Sealing may create the application's key: only for an event that is stored.
             let stored = try log.append(try EventRecord(event, keys: keys)) { current in
                 try event.expectedVersion.check(current: current, stream: event.event.stream)
+            }
+            if log.keepsKeys, let subject = event.event.personalDataSubject,
+               let key = try keys.store.key(for: subject, create: false, txn) {
+                try log.keepKey(key, for: subject, createdAt: stored.position)
             }
             // The read models change in the same transaction as the log; they never see personal data.
             let recorded = RecordedEvent(position: stored.position, version: stored.version, recordedAt: stored.recordedAt,

@@ -38,29 +38,14 @@ public struct LedgerDigest: Sendable, Equatable, CustomStringConvertible {
     /// Parses `POSITION:HEX` (64 hexadecimal digits).
     public init?(_ text: String) {
         let parts = text.split(separator: ":")
-        guard parts.count == 2, let position = UInt64(parts[0]), parts[1].utf8.count == 64 else { return nil }
-        var hash: [UInt8] = []
-        var digits = parts[1].utf8.makeIterator()
-        while let high = digits.next(), let low = digits.next() {
-            guard let h = Self.nibble(high), let l = Self.nibble(low) else { return nil }
-            hash.append(h << 4 | l)
-        }
+        guard parts.count == 2, let position = UInt64(parts[0]), parts[1].utf8.count == 64,
+              let hash = Hex.decode(parts[1].utf8) else { return nil }
         self.init(position: position, hash: hash)
     }
 
     /// `POSITION:HEX`.
     public var description: String {
-        let hex = Array("0123456789abcdef".utf8)
-        return "\(position):" + String(decoding: hash.flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 0xF)]] }, as: UTF8.self)
-    }
-
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
-        }
+        "\(position):" + Hex.encode(hash)
     }
 }
 
@@ -72,76 +57,99 @@ extension Ledger {
     /// `digestAt`, also returns the chain's hash at that position.
     public func verify(digestAt: UInt64? = nil) throws -> VerificationReport {
         try read { txn in
-            var report = VerificationReport()
-            var chain = EventRecord.chainStart
-            var expected: UInt64 = 1
-            var nextVersion: [String: UInt64] = [:]
+            var walk = LogWalk(digestAt: digestAt)
             let memory = projections.all.map { projection in
                 let store = MemoryProjectionStore()
                 return (projection: projection, store: store, folder: makeFolder(projection, store, storeIsEmpty: true))
             }
-            func problem(_ text: String) {
-                if report.problems.count < 100 { report.problems.append(text) }
-            }
             let log = log(txn)
             try log.forEachStored(from: 1, through: .max) { position, bytes in
-                if position != expected { problem("position \(expected) is missing (next is \(position))") }
-                expected = position + 1
-                report.events += 1
-                let event: RecordedEvent
-                do {
-                    let view = try EventRecord.view(bytes, position: position)
-                    chain = EventRecord.chainHash(previous: chain, body: view.body)
-                    if report.alteredAt == nil, view.hash.map({ !$0.elementsEqual(chain) }) ?? true {
-                        report.alteredAt = position
-                        problem("event at position \(position) was altered after it was written: its integrity hash does not match")
-                    }
-                    if position == digestAt { report.digestAt = LedgerDigest(position: position, hash: chain) }
-                    report.digest = LedgerDigest(position: position, hash: chain)
-                    event = try RecordedEvent(view, position: position)
-                } catch {
-                    if report.alteredAt == nil { report.alteredAt = position }
-                    problem("event at position \(position) does not decode: \(error)")
-                    return true
-                }
-                let version = nextVersion[event.stream, default: 0]
-                if event.version != version {
-                    problem("event at position \(position) has version \(event.version) in \(event.stream), expected \(version)")
-                }
-                nextVersion[event.stream] = event.version + 1
+                guard let event = walk.visit(position, bytes) else { return true }
                 if try log.position(of: event.id) != position {
-                    problem("id \(event.id) does not point to position \(position)")
+                    walk.problem("id \(event.id) does not point to position \(position)")
                 }
                 if try log.position(inStream: event.stream, version: event.version) != position {
-                    problem("stream \(event.stream) version \(event.version) does not point to position \(position)")
+                    walk.problem("stream \(event.stream) version \(event.version) does not point to position \(position)")
                 }
                 for fold in memory { try fold.folder.apply(event) }
                 return true
             }
-            report.streams = nextVersion.count
-            report.erasedApplications = try personalKeys.erasedCount(txn)
+            let nextVersion = walk.nextVersion, expected = walk.expected
             var indexed = 0
             try log.forEachStream { stream, count in
                 indexed += 1
                 if nextVersion[stream].map(Int.init) != count {
-                    problem("stream \(stream) indexes \(count) events, the log \(nextVersion[stream] ?? 0)")
+                    walk.problem("stream \(stream) indexes \(count) events, the log \(nextVersion[stream] ?? 0)")
                 }
             }
-            if indexed != nextVersion.count { problem("the stream index does not match the streams of the log") }
-            if try log.idCount() != Int(report.events) { problem("the id index does not match the events") }
+            if indexed != nextVersion.count { walk.problem("the stream index does not match the streams of the log") }
+            if try log.idCount() != Int(walk.report.events) { walk.problem("the id index does not match the events") }
             for (projection, fresh, folder) in memory {
                 try folder.finish()
                 let persisted = try projections.store(for: projection, txn).entries(withPrefix: [])
                 let folded = fresh.allEntries
                 if persisted.count != folded.count || zip(persisted, folded).contains(where: { $0.key != $1.key || $0.value != $1.value }) {
-                    problem("read model \(projection.name) differs from a fresh fold of the log; run `essaim replay`")
+                    walk.problem("read model \(projection.name) differs from a fresh fold of the log; run `essaim replay`")
                 }
                 let checkpoint = try ProjectionCheckpoint.read(projection.name, table: projections.table, txn: txn)
                 if checkpoint?.position != expected - 1 {
-                    problem("read model \(projection.name) is at position \(checkpoint?.position ?? 0), the log at \(expected - 1)")
+                    walk.problem("read model \(projection.name) is at position \(checkpoint?.position ?? 0), the log at \(expected - 1)")
                 }
             }
+            var report = walk.report
+            report.erasedApplications = try personalKeys.erasedCount(txn)
             return report
         }
+    }
+}
+
+/// One pass over a log's stored records in position order, checking what every
+/// log must hold: gapless positions from 1, each record's integrity hash chained
+/// from its predecessor's, records that decode, and versions that follow in
+/// each stream. The LMDB ledger's and the shared log's verification both walk it.
+struct LogWalk {
+    private(set) var report = VerificationReport()
+    private(set) var chain = EventRecord.chainStart
+    /// The position the next record must have.
+    private(set) var expected: UInt64 = 1
+    /// Each stream's next version.
+    private(set) var nextVersion: [String: UInt64] = [:]
+    let digestAt: UInt64?
+
+    init(digestAt: UInt64?) { self.digestAt = digestAt }
+
+    /// Notes a problem (the first hundred are kept).
+    mutating func problem(_ text: String) {
+        if report.problems.count < 100 { report.problems.append(text) }
+    }
+
+    /// Checks the record at `position`; its event when it decodes.
+    mutating func visit(_ position: UInt64, _ bytes: UnsafeRawBufferPointer) -> RecordedEvent? {
+        if position != expected { problem("position \(expected) is missing (next is \(position))") }
+        expected = position + 1
+        report.events += 1
+        let event: RecordedEvent
+        do {
+            let view = try EventRecord.view(bytes, position: position)
+            chain = EventRecord.chainHash(previous: chain, body: view.body)
+            if report.alteredAt == nil, view.hash.map({ !$0.elementsEqual(chain) }) ?? true {
+                report.alteredAt = position
+                problem("event at position \(position) was altered after it was written: its integrity hash does not match")
+            }
+            if position == digestAt { report.digestAt = LedgerDigest(position: position, hash: chain) }
+            report.digest = LedgerDigest(position: position, hash: chain)
+            event = try RecordedEvent(view, position: position)
+        } catch {
+            if report.alteredAt == nil { report.alteredAt = position }
+            problem("event at position \(position) does not decode: \(error)")
+            return nil
+        }
+        let version = nextVersion[event.stream, default: 0]
+        if event.version != version {
+            problem("event at position \(position) has version \(event.version) in \(event.stream), expected \(version)")
+        }
+        nextVersion[event.stream] = event.version + 1
+        report.streams = nextVersion.count
+        return event
     }
 }

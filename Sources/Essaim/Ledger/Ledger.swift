@@ -19,17 +19,21 @@ public struct LedgerConfiguration: Sendable {
     /// The embedding app's own projections, kept up to date with every append
     /// next to the built-in read models.
     public var projections: [any Projection]
+    /// With a shared log: how many seconds a write waits for another site's
+    /// write to end before it gives up (``LedgerError/Code-swift.struct/unavailable``, nothing stored).
+    public var sharedLogLockTimeout: Double
 
     /// A configuration; the defaults give a durable, writable ledger with a 64 MiB initial map.
     public init(readOnly: Bool = false, initialMapSize: Int = 64 << 20, maximumMapSize: Int = 1 << 40,
                 durable: Bool = true, logger: Logger = Logger(label: "essaim", factory: { _ in SwiftLogNoOpLogHandler() }),
-                projections: [any Projection] = []) {
+                projections: [any Projection] = [], sharedLogLockTimeout: Double = 15) {
         self.readOnly = readOnly
         self.initialMapSize = initialMapSize
         self.maximumMapSize = maximumMapSize
         self.durable = durable
         self.logger = logger
         self.projections = projections
+        self.sharedLogLockTimeout = sharedLogLockTimeout
     }
 }
 
@@ -49,10 +53,13 @@ public final class Ledger: Sendable {
     let projections: ProjectionSet
     let personalKeys: PersonalKeyStore
     let logger: Logger
+    /// The shared log in PostgreSQL this ledger is a replica of, when opened as one.
+    let shared: SharedLog?
 
     private init(path: String, environment: Environment, store: EventStore,
-                 projections: ProjectionSet, personalKeys: PersonalKeyStore, logger: Logger) {
+                 projections: ProjectionSet, personalKeys: PersonalKeyStore, logger: Logger, shared: SharedLog?) {
         self.path = path
+        self.shared = shared
         self.environment = environment
         self.store = store
         self.projections = projections
@@ -63,6 +70,10 @@ public final class Ledger: Sendable {
     /// Creates an empty ledger: the directory (mode 0700, created when missing) and
     /// its files (mode 0600). Throws `.alreadyExists` when a ledger is there already.
     public static func create(at path: String, configuration: LedgerConfiguration = .init()) throws -> Ledger {
+        try create(at: path, configuration: configuration, shared: nil)
+    }
+
+    static func create(at path: String, configuration: LedgerConfiguration, shared: SharedLog?) throws -> Ledger {
         if access(path + "/data.mdb", F_OK) == 0 {
             throw LedgerError(.alreadyExists, "a ledger already exists at \(path)")
         }
@@ -75,7 +86,7 @@ public final class Ledger: Sendable {
             throw LedgerError(.foreign, "\(path) exists and is not a directory")
         }
         chmod(path, 0o700)
-        return try open(at: path, configuration: configuration, create: true)
+        return try open(at: path, configuration: configuration, create: true, shared: shared)
     }
 
     /// Opens an existing ledger. Throws a ``LedgerError`` whose ``LedgerError/isOpenFailure``
@@ -94,10 +105,10 @@ public final class Ledger: Sendable {
         guard data.st_size > 0 else {
             throw LedgerError(.corrupt, "the data file of \(path) is empty; restore it from a backup or an export")
         }
-        return try open(at: path, configuration: configuration, create: false)
+        return try open(at: path, configuration: configuration, create: false, shared: nil)
     }
 
-    private static func open(at path: String, configuration: LedgerConfiguration, create: Bool) throws -> Ledger {
+    static func open(at path: String, configuration: LedgerConfiguration, create: Bool, shared: SharedLog?) throws -> Ledger {
         var options = Environment.Options()
         options.readOnly = configuration.readOnly && !create
         options.initialMapSize = configuration.initialMapSize
@@ -137,7 +148,7 @@ public final class Ledger: Sendable {
             let (store, projections, personalKeys) = try options.readOnly ? environment.read(open) : environment.write(open)
             configuration.logger.debug("opened ledger", metadata: ["path": "\(path)", "readOnly": "\(options.readOnly)"])
             return Ledger(path: path, environment: environment, store: store,
-                          projections: projections, personalKeys: personalKeys, logger: configuration.logger)
+                          projections: projections, personalKeys: personalKeys, logger: configuration.logger, shared: shared)
         } catch let error as LMDBError {
             throw translate(error, opening: path)
         }

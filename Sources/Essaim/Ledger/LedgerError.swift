@@ -26,6 +26,9 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
         public static let staleReadModels = Code(rawValue: "stale-read-models")
         /// A query named an id the ledger does not know.
         public static let unknownID = Code(rawValue: "unknown-id")
+        /// A replica and its shared log disagree: the log no longer holds the
+        /// replica's last event as the replica has it (acknowledged events lost).
+        public static let diverged = Code(rawValue: "diverged")
         /// The storage engine failed (disk full, I/O error, …).
         public static let storage = Code(rawValue: "storage")
     }
@@ -47,9 +50,10 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { message }
 
-    /// Whether the ledger could not be opened at all (the CLI's exit code 3).
+    /// Whether the ledger could not be opened at all, or its shared log not be
+    /// reached (the CLI's exit code 3: nothing was stored; retry once the cause is gone).
     public var isOpenFailure: Bool {
-        [.missing, .alreadyExists, .foreign, .newerFormat, .corrupt, .unavailable, .staleReadModels].contains(code)
+        [.missing, .alreadyExists, .foreign, .newerFormat, .corrupt, .unavailable, .staleReadModels, .diverged].contains(code)
     }
 }
 

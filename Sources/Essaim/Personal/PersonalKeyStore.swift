@@ -96,6 +96,15 @@ final class PersonalKeyStore: @unchecked Sendable {
         return key.bytes
     }
 
+    /// Keeps `key` as the application's key, as another site created it (a
+    /// replica of a shared log); nothing changes when the application has one or was erased.
+    func install(_ key: [UInt8], for application: String, _ txn: Transaction) throws {
+        guard key.count == Self.keyLength, try entry(application, txn) == nil else { return }
+        let slot = UInt32(try txn.count(table))
+        try writeSlot(slot, key)
+        try setEntry(application, state: Self.liveState, slot: slot, txn)
+    }
+
     /// Destroys the application's key (its slot overwritten with zeros).
     /// Returns `false` when there was nothing left to destroy.
     @discardableResult
@@ -170,7 +179,12 @@ struct PersonalKeys {
 
     /// Decrypts what ``seal(_:for:)`` wrote; `nil` when the key is gone (erased).
     func open(_ sealed: UnsafeRawBufferPointer, for application: String) throws -> [UInt8]? {
-        guard !sealed.isEmpty, let key = try store.key(for: application, create: false, txn) else { return nil }
+        try Self.open(sealed, for: application, key: try store.key(for: application, create: false, txn))
+    }
+
+    /// Decrypts `sealed` with `key`; `nil` when there is no key (erased) or nothing sealed.
+    static func open(_ sealed: UnsafeRawBufferPointer, for application: String, key: [UInt8]?) throws -> [UInt8]? {
+        guard !sealed.isEmpty, let key else { return nil }
         do {
             let box = try AES.GCM.SealedBox(combined: Array(sealed))
             return Array(try AES.GCM.open(box, using: SymmetricKey(data: key), authenticating: Array(application.utf8)))

@@ -39,7 +39,7 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible {
                 i += 1
                 continue
             }
-            guard let hi = Self.nibble(chars[i]), let lo = Self.nibble(chars[i + 1]) else { return nil }
+            guard let hi = Hex.nibble(chars[i]), let lo = Hex.nibble(chars[i + 1]) else { return nil }
             out.append(hi << 4 | lo)
             i += 2
         }
@@ -57,7 +57,7 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible {
 
     /// The lower-case `8-4-4-4-12` form.
     public var description: String {
-        let hex = Array("0123456789abcdef".utf8)
+        let hex = Hex.digits
         var out = [UInt8]()
         out.reserveCapacity(36)
         for (i, byte) in bytes.enumerated() {
@@ -66,14 +66,5 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible {
             out.append(hex[Int(byte & 0xF)])
         }
         return String(decoding: out, as: UTF8.self)
-    }
-
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }

@@ -36,6 +36,36 @@ protocol EventLogAppender: EventLogReader {
     /// stamped with the write's time and sealed into the chain. `checkVersion`
     /// sees the stream's current version first and throws to refuse the record.
     mutating func append(_ record: EventRecord, checkVersion: (UInt64?) throws -> Void) throws -> EventRecord
+    /// Whether the log keeps personal-data keys itself (a shared log does; an
+    /// LMDB ledger keeps them in its key store only). When it does, the batch
+    /// hands it each new key and each erasure.
+    var keepsKeys: Bool { get }
+    /// Keeps `key`, the new key of `application`, created for the record at `position`.
+    mutating func keepKey(_ key: [UInt8], for application: String, createdAt position: UInt64) throws
+    /// Deletes the key of `application`.
+    mutating func eraseKey(for application: String) throws
+}
+
+/// A log whose reading is another reader's (an appender reads through the
+/// transaction it writes in); a conforming type overrides what it knows better.
+protocol ReadingThrough: EventLogReader {
+    associatedtype Base: EventLogReader
+    var base: Base { get }
+}
+
+extension ReadingThrough {
+    func head() throws -> UInt64 { try base.head() }
+    func chainHash(at position: UInt64) throws -> [UInt8] { try base.chainHash(at: position) }
+    func record(at position: UInt64) throws -> EventRecord? { try base.record(at: position) }
+    func position(of id: EventID) throws -> UInt64? { try base.position(of: id) }
+    func version(ofStream stream: String) throws -> UInt64? { try base.version(ofStream: stream) }
+    func positions(ofStream stream: String) throws -> [UInt64] { try base.positions(ofStream: stream) }
+    func forEachStream(_ body: (String, Int) throws -> Void) throws { try base.forEachStream(body) }
+    func idCount() throws -> Int { try base.idCount() }
+    func forEachStored(from start: UInt64, through end: UInt64,
+                       _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws {
+        try base.forEachStored(from: start, through: end, body)
+    }
 }
 
 extension EventLogReader {

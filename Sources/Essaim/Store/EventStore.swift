@@ -120,6 +120,19 @@ struct EventStore {
         return upgraded
     }
 
+    private static let sharedLogKey = Array("shared-log".utf8)
+
+    /// The id of the shared log this ledger is a replica of, or `nil` for a
+    /// single-machine ledger.
+    func sharedLogID(_ txn: Transaction) throws -> String? {
+        try txn.withValue(meta, Self.sharedLogKey) { $0.map { String(decoding: $0, as: UTF8.self) } }
+    }
+
+    /// Makes this ledger a replica of the shared log `id`.
+    func setSharedLogID(_ id: String, _ txn: Transaction) throws {
+        try txn.put(meta, Self.sharedLogKey, Array(id.utf8))
+    }
+
     /// The `streams` key of a stream name.
     func streamKey(_ stream: String) -> [UInt8] {
         for (index, prefix) in streamPrefixes.enumerated() where stream.hasPrefix(prefix) {
@@ -233,12 +246,15 @@ struct EventStore {
 
     /// Appends within one write transaction, keeping the next position in hand
     /// (``EventLogAppender``).
-    struct Appender: EventLogAppender {
+    struct Appender: EventLogAppender, ReadingThrough {
         let log: Reader
+        var base: Reader { log }
         let recordedAt: Instant
         private(set) var nextPosition: UInt64
         /// The chain hash of the last event stored.
-        private var previousHash: [UInt8]
+        private(set) var previousHash: [UInt8]
+        /// The stored bytes of the last record appended (what a shared log stores too).
+        private(set) var lastStored: [UInt8] = []
 
         init(store: EventStore, txn: Transaction) throws {
             precondition(txn.isWrite, "appending needs the write transaction")
@@ -251,17 +267,11 @@ struct EventStore {
         }
 
         func head() throws -> UInt64 { nextPosition - 1 }
-        func chainHash(at position: UInt64) throws -> [UInt8] { try log.chainHash(at: position) }
-        func record(at position: UInt64) throws -> EventRecord? { try log.record(at: position) }
-        func position(of id: EventID) throws -> UInt64? { try log.position(of: id) }
-        func version(ofStream stream: String) throws -> UInt64? { try log.version(ofStream: stream) }
-        func positions(ofStream stream: String) throws -> [UInt64] { try log.positions(ofStream: stream) }
-        func forEachStream(_ body: (String, Int) throws -> Void) throws { try log.forEachStream(body) }
-        func idCount() throws -> Int { try log.idCount() }
-        func forEachStored(from start: UInt64, through end: UInt64,
-                           _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws {
-            try log.forEachStored(from: start, through: end, body)
-        }
+
+        /// Personal-data keys stay in the ledger's key store.
+        var keepsKeys: Bool { false }
+        func keepKey(_ key: [UInt8], for application: String, createdAt position: UInt64) throws {}
+        func eraseKey(for application: String) throws {}
 
         mutating func append(_ record: EventRecord, checkVersion: (UInt64?) throws -> Void) throws -> EventRecord {
             let store = log.store, txn = log.txn
@@ -275,10 +285,39 @@ struct EventStore {
             let (bytes, hash) = stored.sealed(after: previousHash)
             try txn.put(store.events, positionKey, bytes, append: true)
             previousHash = hash
+            lastStored = bytes
             try txn.put(store.ids, record.id.bytes, positionKey.dropFirst(2))
             try txn.put(store.streams, store.streamKey(record.stream), positionKey, append: true, duplicates: true)
             nextPosition += 1
             return stored
+        }
+
+        /// Files a record sealed elsewhere (by another site, in a shared log) as
+        /// it is: it must be at the next position, follow the chain from the
+        /// previous record, and be at the next version of `stream`.
+        mutating func appendSealed(_ bytes: [UInt8], position: UInt64, id: EventID, stream: String, version: UInt64) throws {
+            let store = log.store, txn = log.txn
+            guard position == nextPosition else {
+                throw LedgerError(.corrupt, "the log has a hole: position \(nextPosition) is missing (next is \(position))")
+            }
+            let hash = try bytes.withUnsafeBytes { raw -> [UInt8] in
+                let view = try EventRecord.view(raw, position: position)
+                let chained = EventRecord.chainHash(previous: previousHash, body: view.body)
+                guard let stored = view.hash, stored.elementsEqual(chained) else {
+                    throw LedgerError(.corrupt, "the event at position \(position) does not follow from the one before it (integrity hash mismatch)")
+                }
+                return chained
+            }
+            let current = try log.version(ofStream: stream)
+            guard version == current.map({ $0 + 1 }) ?? 0 else {
+                throw LedgerError(.corrupt, "the event at position \(position) has version \(version) in \(stream), expected \(current.map { $0 + 1 } ?? 0)")
+            }
+            let positionKey = ByteWriter.key(position)
+            try txn.put(store.events, positionKey, bytes, append: true)
+            try txn.put(store.ids, id.bytes, positionKey.dropFirst(2))
+            try txn.put(store.streams, store.streamKey(stream), positionKey, append: true, duplicates: true)
+            previousHash = hash
+            nextPosition += 1
         }
     }
 }
