@@ -51,6 +51,20 @@ struct Options: ParsableCommand {
     @Option(help: "Samples per latency figure.")
     var samples = 200
 
+    @Option(help: ArgumentHelp(
+        "Also measure the shared log on this PostgreSQL server (a URL; the benchmark creates and drops its own databases there).",
+        discussion: "tools/bench --postgres starts a private, durable cluster for it.", valueName: "url"))
+    var postgres: String?
+
+    @Option(help: .hidden)
+    var workerReplica: String?
+
+    @Option(help: .hidden)
+    var workerSeconds: Double = 5
+
+    @Option(help: .hidden)
+    var workerBatch = 1
+
     func validate() throws {
         if events < 1_000 { throw ValidationError("--events must be at least 1000") }
         if samples < 1 { throw ValidationError("--samples must be at least 1") }
@@ -67,21 +81,27 @@ struct ChildRun {
     var output: String
 }
 
-/// Runs `essaim` with `arguments`, waits, and returns its wall time and peak RSS.
-func run(_ executable: String, _ arguments: [String], stdoutTo path: String? = nil) -> ChildRun {
-    let outputPath = path ?? "/tmp/essaim-bench-\(getpid()).out"
+/// Starts `executable` with `arguments`, its stdout and stderr to files.
+func spawn(_ executable: String, _ arguments: [String], stdout outputPath: String, stderr errorPath: String) -> pid_t {
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    let errorPath = outputPath + ".err"
     posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     setenv("ESSAIM_PEAK_MEMORY", "1", 1)
     defer { posix_spawn_file_actions_destroy(&actions) }
     var pid: pid_t = 0
-    let start = now()
     guard posix_spawn(&pid, executable, &actions, nil, argv, environ) == 0 else { fail("cannot run \(executable)") }
+    return pid
+}
+
+/// Runs `essaim` with `arguments`, waits, and returns its wall time and peak RSS.
+func run(_ executable: String, _ arguments: [String], stdoutTo path: String? = nil) -> ChildRun {
+    let outputPath = path ?? "/tmp/essaim-bench-\(getpid()).out"
+    let errorPath = outputPath + ".err"
+    let start = now()
+    let pid = spawn(executable, arguments, stdout: outputPath, stderr: errorPath)
     var status: Int32 = 0
     var usage = rusage()
     while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
@@ -213,6 +233,10 @@ struct Bench {
     static func main() throws {
         toolName = "essaim-bench"
         let options = Options.parseOrExit()
+        if let replica = options.workerReplica, let url = options.postgres {
+            try appendWorker(url: url, replica: replica, seconds: options.workerSeconds, batch: options.workerBatch)
+            return
+        }
         let work = options.workdir ?? "/tmp/essaim-bench-\(getpid())"
         mkdir(work, 0o700)
         let workload = work + "/workload.jsonl"
@@ -348,6 +372,10 @@ struct Bench {
         }
         removeLedger(grown)
 
+        if let server = options.postgres {
+            try sharedLog(server: server, options: options, workload: workload, work: work, events: n, record: record)
+        }
+
         // The table.
         print("Essaim benchmark: \(options.events) events (seed \(options.seed)), \(machine())")
         print(String(repeating: "-", count: 72))
@@ -402,4 +430,119 @@ struct Bench {
 
 extension Substring {
     func trimmingCharacters() -> String { String(drop { $0 == " " || $0 == "\t" }) }
+}
+
+// MARK: The shared log in PostgreSQL
+
+extension Bench {
+    /// A worker process of the append benchmark: appends batches of `batch`
+    /// events through the site replica `replica` for `seconds`, then prints how many.
+    static func appendWorker(url: String, replica: String, seconds: Double, batch: Int) throws {
+        let site = try Ledger.openReplica(at: replica, sharedLog: url)
+        let deadline = now() + seconds
+        var count = 0
+        while now() < deadline {
+            let events = (0..<batch).map { i in
+                NewEvent(occurredAt: OccurredAt(CivilDate(year: 2026, month: 1, day: 5)!),
+                         event: .territoryDefined(TerritoryDefined(code: "w\(getpid())-\(count + i)", name: "Worker", level: .country)))
+            }
+            try site.append(events)
+            count += batch
+        }
+        print(count)
+    }
+
+    /// Import into the shared log, appends per second from 1, 2 and 4 writer
+    /// processes (single events and batches of 100), and the lag from an append
+    /// at one site to its visibility at another that follows the log.
+    static func sharedLog(server: String, options: Options, workload: String, work: String, events n: Double,
+                          record: (String, String, Double, String) -> Void) throws {
+        let psql = "/usr/bin/psql"
+        let base = server.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        func database(_ name: String) -> String {
+            _ = run(psql, [server, "-qc", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"])
+            _ = run(psql, [server, "-qc", "CREATE DATABASE \(name)"])
+            return base + "/" + name
+        }
+        func replica(_ name: String) -> String {
+            let path = work + "/" + name + ".replica"
+            removeLedger(path)
+            return path
+        }
+        let tag = "essaim_bench_\(getpid())"
+        say("essaim-bench: the shared log on \(Ledger.displayName(ofSharedLog: server))\n")
+
+        // The whole workload imported through one site, all-or-nothing.
+        let imported = database(tag + "_import")
+        let importer = replica("import")
+        _ = run(options.essaim, ["--ledger", imported, "--replica", importer, "init"])
+        let importRun = run(options.essaim, ["--ledger", imported, "--replica", importer, "import", workload])
+        record("pg_import_events_per_s", "shared log: import (log + replica)", n / importRun.seconds, "events/s")
+        record("pg_import_peak_rss_mib", "shared log: import peak RSS", Double(importRun.peakRSSBytes) / 1_048_576, "MiB")
+        let size = run(psql, [imported, "-Atc", "SELECT pg_total_relation_size('essaim.events')"]).output
+        record("pg_events_bytes_per_event", "shared log: essaim.events with indexes per event",
+               Double(Int(size.filter(\.isNumber)) ?? 0) / n, "bytes")
+        removeLedger(importer)
+        _ = run(psql, [server, "-qc", "DROP DATABASE \(tag)_import WITH (FORCE)"])
+
+        // Writers at 1, 2 and 4 sites, each its own process and replica.
+        let appends = database(tag + "_append")
+        let seconds = 5.0
+        var sites: [String] = []
+        for writer in 0..<4 {
+            sites.append(replica("site\(writer)"))
+            _ = run(options.essaim, ["--ledger", appends, "--replica", sites[writer], "init"])
+        }
+        let me = CommandLine.arguments[0].hasPrefix("/") ? CommandLine.arguments[0] : work + "/../" + CommandLine.arguments[0]
+        for batch in [1, 100] {
+            for writers in [1, 2, 4] {
+                let pids = (0..<writers).map { w in
+                    spawn(me, ["--essaim", options.essaim, "--postgres", appends, "--worker-replica", sites[w],
+                               "--worker-seconds", String(seconds), "--worker-batch", String(batch)],
+                          stdout: work + "/worker\(w).out", stderr: work + "/worker\(w).err")
+                }
+                var total = 0
+                for (w, pid) in pids.enumerated() {
+                    var status: Int32 = 0
+                    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                    let output = ((try? String(contentsOfFile: work + "/worker\(w).out")) ?? nil) ?? ""
+                    guard status == 0, let count = Int(output.filter(\.isNumber)) else {
+                        fail("append worker failed: \(((try? String(contentsOfFile: work + "/worker\(w).err")) ?? nil) ?? "")")
+                    }
+                    total += count
+                }
+                let label = batch == 1 ? "single durable events" : "batches of \(batch)"
+                record("pg_appends_\(writers)w_batch\(batch)_per_s", "shared log: \(writers) writer(s), \(label)", Double(total) / seconds, "events/s")
+            }
+        }
+
+        // Lag: an append at one site, seen at another that follows the log.
+        let follower = replica("follower")
+        _ = run(options.essaim, ["--ledger", appends, "--replica", follower, "init"])
+        _ = run(options.essaim, ["--ledger", appends, "--replica", follower, "sync"])
+        let following = spawn(options.essaim, ["--ledger", appends, "--replica", follower, "sync", "--follow"],
+                              stdout: "/dev/null", stderr: "/dev/null")
+        let writer = try Ledger.openReplica(at: sites[0], sharedLog: appends)
+        let reader = try Ledger.open(at: follower, configuration: LedgerConfiguration(readOnly: true))
+        var lags: [Double] = []
+        for i in 0..<min(options.samples, 200) {
+            let event = NewEvent(occurredAt: OccurredAt(CivilDate(year: 2026, month: 1, day: 5)!),
+                                 event: .territoryDefined(TerritoryDefined(code: "lag-\(i)", name: "Lag", level: .country)))
+            let report = try writer.append(event)
+            let t = now()
+            let position = report.lastPosition ?? 0
+            while try reader.headPosition() < position {
+                if now() - t > 30 { fail("the follower did not see position \(position) within 30 s") }
+                usleep(50)
+            }
+            lags.append((now() - t) * 1_000)
+        }
+        kill(following, SIGTERM)
+        var status: Int32 = 0
+        while waitpid(following, &status, 0) < 0 && errno == EINTR {}
+        record("pg_lag_p50_ms", "shared log: lag to a following site p50", percentile(lags, 0.5), "ms")
+        record("pg_lag_p99_ms", "shared log: lag to a following site p99", percentile(lags, 0.99), "ms")
+        for path in sites + [follower] { removeLedger(path) }
+        _ = run(psql, [server, "-qc", "DROP DATABASE \(tag)_append WITH (FORCE)"])
+    }
 }

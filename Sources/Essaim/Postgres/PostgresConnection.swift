@@ -158,6 +158,7 @@ final class PostgresResult {
     deinit { PQclear(raw) }
 
     var rowCount: Int { Int(PQntuples(raw)) }
+    var columnCount: Int { Int(PQnfields(raw)) }
 
     func isNull(_ row: Int, _ column: Int) -> Bool { PQgetisnull(raw, Int32(row), Int32(column)) == 1 }
 
