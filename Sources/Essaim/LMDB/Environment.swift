@@ -21,6 +21,10 @@ final class Environment: @unchecked Sendable {
         var maxDatabases: UInt32 = 64
         /// `false` skips the fsync at commit (faster, loses the last commits on power loss).
         var durable = true
+        /// `false` syncs the data pages at commit but not the meta page (one
+        /// fsync instead of two): a system crash may undo the last commit, never
+        /// corrupt the environment (`MDB_NOMETASYNC`).
+        var syncMetaPage = true
     }
 
     let path: String
@@ -46,6 +50,7 @@ final class Environment: @unchecked Sendable {
             var flags = UInt32(MDB_NOTLS)
             if options.readOnly { flags |= UInt32(MDB_RDONLY) }
             if !options.durable { flags |= UInt32(MDB_NOSYNC) }
+            if !options.syncMetaPage { flags |= UInt32(MDB_NOMETASYNC) }
             try LMDBError.check(mdb_env_open(env, path, flags, 0o600), "opening the ledger at \(path)")
         } catch {
             mdb_env_close(env)

@@ -114,6 +114,9 @@ public final class Ledger: Sendable {
         options.initialMapSize = configuration.initialMapSize
         options.maximumMapSize = configuration.maximumMapSize
         options.durable = configuration.durable
+        // A replica's durability is the shared log's: a commit a system crash
+        // undoes is fetched again by the next sync.
+        options.syncMetaPage = shared == nil
         do {
             let environment = try Environment(path: path, options: options)
             // A data file shorter than its own meta page says would fault when a

@@ -278,6 +278,10 @@ final class SharedLogWrite {
     let headHash: [UInt8]
     private var copying = false
     private var buffer: [UInt8] = []
+    /// Rows not sent yet, while the write is small enough for one INSERT with its commit.
+    private var pending: [(position: UInt64, id: EventID, stream: String, version: UInt64, type: String, bytes: [UInt8])] = []
+    /// Past this many rows, a write streams them with COPY.
+    private static let insertLimit = 64
     private var newKeys: [(application: String, key: [UInt8], position: UInt64)] = []
     private var erased: [String] = []
     private var ended = false
@@ -296,8 +300,23 @@ final class SharedLogWrite {
         try SharedLog.page(connection, from: applied + 1, through: head, limit: limit)
     }
 
-    /// Adds a stored record to the write.
+    /// Adds a stored record to the write: kept for the commit's INSERT while the
+    /// write is small (one round trip for the whole write), streamed with COPY past that.
     func add(position: UInt64, id: EventID, stream: String, version: UInt64, type: String, bytes: [UInt8]) throws {
+        if !copying {
+            pending.append((position, id, stream, version, type, bytes))
+            guard pending.count > Self.insertLimit else { return }
+            let rows = pending
+            pending = []
+            for row in rows {
+                try copy(position: row.position, id: row.id, stream: row.stream, version: row.version, type: row.type, bytes: row.bytes)
+            }
+            return
+        }
+        try copy(position: position, id: id, stream: stream, version: version, type: type, bytes: bytes)
+    }
+
+    private func copy(position: UInt64, id: EventID, stream: String, version: UInt64, type: String, bytes: [UInt8]) throws {
         if !copying {
             try connection.beginCopy("COPY essaim.events (position, id, stream, version, type, record) FROM STDIN (FORMAT binary)")
             copying = true
@@ -347,14 +366,20 @@ final class SharedLogWrite {
                 copying = false
             }
             var sql = ""
+            if !pending.isEmpty {
+                let rows = try pending.map { row in
+                    "(\(row.position), '\(row.id)', \(try Self.literal(row.stream)), \(row.version), \(try Self.literal(row.type)), '\(PostgresConnection.hex(row.bytes))')"
+                }
+                sql += "INSERT INTO essaim.events (position, id, stream, version, type, record) VALUES \(rows.joined(separator: ", "));\n"
+            }
             for batch in stride(from: 0, to: newKeys.count, by: 1_000) {
-                let rows = newKeys[batch..<min(batch + 1_000, newKeys.count)].map { key in
-                    "(\(Self.literal(key.application)), \(key.position), '\(PostgresConnection.hex(key.key))')"
+                let rows = try newKeys[batch..<min(batch + 1_000, newKeys.count)].map { key in
+                    "(\(try Self.literal(key.application)), \(key.position), '\(PostgresConnection.hex(key.key))')"
                 }
                 sql += "INSERT INTO essaim.personal_keys (application, position, key) VALUES \(rows.joined(separator: ", "));\n"
             }
             for application in erased {
-                sql += "DELETE FROM essaim.personal_keys WHERE application = \(Self.literal(application));\n"
+                sql += "DELETE FROM essaim.personal_keys WHERE application = \(try Self.literal(application));\n"
             }
             if position != head {
                 sql += """
@@ -384,7 +409,11 @@ final class SharedLogWrite {
     }
 
     /// A SQL string literal (standard conforming strings: only quotes double).
-    static func literal(_ text: String) -> String {
+    /// PostgreSQL's text cannot hold NUL: such a text is refused.
+    static func literal(_ text: String) throws -> String {
+        if text.utf8.contains(0) {
+            throw LedgerError(.storage, "PostgreSQL cannot store a text with a NUL character (\(text.debugDescription)); nothing was stored")
+        }
         var out = "'"
         for character in text { out += character == "'" ? "''" : String(character) }
         return out + "'"
