@@ -170,7 +170,7 @@ import Testing
         }
     }
 
-    @Test("every subcommand's --help has an example", arguments: ["init", "import", "append", "export", "log", "stats", "generate", "forget", "report", "backup", "compact", "replay", "verify", "demo", "query"])
+    @Test("every subcommand's --help has an example", arguments: ["init", "import", "append", "export", "log", "stats", "generate", "forget", "report", "sync", "backup", "compact", "replay", "verify", "demo", "query"])
     func help(_ subcommand: String) throws {
         let result = try Self.run([subcommand, "--help"])
         #expect(result.status == 0)

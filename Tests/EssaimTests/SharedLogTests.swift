@@ -138,17 +138,17 @@ import Testing
         #expect(unreachable.status == 3 && unreachable.stderr.contains("cannot reach the database"), "\(unreachable.stderr)")
     }
 
-    @Test("writers at three sites race for the last seats, one expected version, the same event ids: no rule broken, positions gapless, replicas equal")
+    @Test("writers at four sites race for the last seats, one expected version, the same event ids: no rule broken, positions gapless, replicas equal")
     func racingSites() throws {
         let db = try SharedDatabase()
-        let sites = ["nancy", "etain", "morhange"]
+        let sites = ["maxeville", "etain", "morhange", "dieuze"]
         for site in sites { #expect(try db.run(site, ["init"]).status == 0) }
-        let loaded = try db.run("nancy", ["import", "-"], stdin: Self.world.joined(separator: "\n"))
+        let loaded = try db.run("maxeville", ["import", "-"], stdin: Self.world.joined(separator: "\n"))
         #expect(loaded.status == 0, "\(loaded.stderr)")
 
-        // Ten selections for the last three seats, from the three sites at once.
+        // Ten selections for the last three seats, from the four sites at once.
         let selections = try ConcurrencyTests.race((3...12).map { n in
-            db.arguments(sites[n % 3], ["append", "--type", "CandidateSelected", "--data", #"{"application":"S\#(n)"}"#,
+            db.arguments(sites[n % 4], ["append", "--type", "CandidateSelected", "--data", #"{"application":"S\#(n)"}"#,
                                         "--occurred-at", "2021-10-02"])
         })
         let selected = selections.filter { $0.status == 0 }
@@ -157,7 +157,7 @@ import Testing
 
         // Six writers for version 0 of program P's stream: one wins.
         let versions = try ConcurrencyTests.race((0..<6).map { n in
-            db.arguments(sites[n % 3], ["append", "--type", "ProgramExtended", "--expected-version", "0",
+            db.arguments(sites[n % 4], ["append", "--type", "ProgramExtended", "--expected-version", "0",
                                         "--data", #"{"program":"P","territories":["FR-34"]}"#, "--occurred-at", "2022-01-0\(n + 1)"])
         })
         #expect(versions.filter { $0.status == 0 }.count == 1)

@@ -86,7 +86,10 @@ extension Ledger {
     /// the next sync brings the events.
     func appending(reportingEachEvent: Bool = true,
                    _ body: (inout AppendBatch<SiteLogAppender>, Transaction) throws -> Void) throws -> AppendReport {
-        try write { txn in
+        // What other sites wrote is applied before the lock is taken, so that the
+        // lock is held only for what they write meanwhile.
+        if shared != nil { _ = try sync(pageSize: 10_000, checkingHead: false) }
+        return try write { txn in
             let shared = try self.shared?.beginWrite()
             do {
                 if let shared { try catchUp(txn, to: shared) }
@@ -158,25 +161,40 @@ extension Ledger {
     /// replica's last event with the same integrity hash (`.diverged` when not).
     @discardableResult
     public func sync(pageSize: Int = 10_000) throws -> SyncReport {
+        try sync(pageSize: pageSize, checkingHead: true)
+    }
+
+    /// ``sync(pageSize:)``; without `checkingHead`, the replica's last event is
+    /// not compared with the log's first (a write does it under the lock).
+    private func sync(pageSize: Int, checkingHead: Bool) throws -> SyncReport {
         let shared = try sharedLog()
         let (head, hash) = try read { txn in
             let log = log(txn), head = try log.head()
             return (head, head == 0 ? EventRecord.chainStart : try log.chainHash(at: head))
         }
-        if head > 0 {
+        if checkingHead && head > 0 {
             guard let remote = try shared.chainHash(at: head) else { throw diverged(at: head, "the log holds no event there") }
             if remote != hash { throw diverged(at: head, "the integrity hashes differ") }
         }
         var report = SyncReport(applied: 0, position: head)
         while true {
-            let page = try write { txn in
-                let page = try shared.page(from: try log(txn).head() + 1, limit: pageSize)
+            // Fetched before the replica's write transaction, which is taken only
+            // when there is something to apply.
+            let page = try shared.page(from: report.position + 1, limit: pageSize)
+            guard let last = page.records.last?.position else { return report }
+            let applied = try write { txn in
+                // Another process of this site applied them meanwhile: fetch again.
+                guard try log(txn).head() == report.position else { return false }
                 try apply(page, txn)
-                return page
+                return true
             }
-            report.applied += page.records.count
-            report.position = page.records.last?.position ?? report.position
-            if page.records.count < pageSize { return report }
+            if applied {
+                report.applied += page.records.count
+                report.position = last
+                if page.records.count < pageSize { return report }
+            } else {
+                report.position = try headPosition()
+            }
         }
     }
 
