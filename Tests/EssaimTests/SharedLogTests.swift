@@ -320,6 +320,19 @@ import Testing
         #expect(try db.run("b", ["verify"]).status == 0)
     }
 
+    @Test("a replica opened as a plain ledger refuses writes (they would part it from its log); it still answers queries and replays")
+    func replicaWithoutItsLog() throws {
+        let db = try SharedDatabase()
+        #expect(try db.run("a", ["init"]).status == 0)
+        #expect(try db.run("a", ["import", "-"], stdin: baseWorld.joined(separator: "\n")).status == 0)
+        let plain = try CommandLineTests.run(["--ledger", db.replica("a"), "append", "--type", "TerritoryDefined",
+                                              "--data", #"{"code":"ZZ","name":"Z","level":"country"}"#])
+        #expect(plain.status == 3 && plain.stderr.contains("replica of a shared log"), "\(plain.stderr)")
+        #expect(try CommandLineTests.run(["--ledger", db.replica("a"), "replay"]).status == 0)
+        #expect(try CommandLineTests.run(["--ledger", db.replica("a"), "query", "roster", "--cohort", "C"]).status == 0)
+        #expect(try db.run("a", ["verify"]).status == 0)
+    }
+
     @Test("personal data: keys in the log, installed at every replica, destroyed everywhere by forget")
     func personalData() throws {
         let db = try SharedDatabase()
@@ -344,6 +357,16 @@ import Testing
         }
         #expect(!(try db.run("a", ["export"]).stdout.contains("Claire")))
         #expect(try db.run("a", ["forget", "--application", "L1"]).stdout.contains("already"))
+
+        // A large write sends its keys with COPY: a hundred leaders, read back at the other site.
+        let many = (1...100).map { n in
+            line("ApplicationSubmitted", application("M\(n)", extra: #","leader":{"name":"Dirigeant \#(n)","email":"d\#(n)@example.fr"}"#), on: "2021-05-06")
+        }
+        #expect(try db.run("a", ["import", "-"], stdin: many.joined(separator: "\n")).status == 0)
+        #expect(try db.sql("SELECT count(*) FROM essaim.personal_keys") == [["100"]])
+        #expect(try db.run("b", ["sync"]).status == 0)
+        let names = try CommandLineTests.run(["--ledger", db.replica("b"), "export"]).stdout
+        #expect((1...100).allSatisfy { names.contains("\"Dirigeant \($0)\"") })
     }
 
     @Test("a site that holds the log's lock too long stops no one for ever: the others give up after the lock timeout, exit 3")

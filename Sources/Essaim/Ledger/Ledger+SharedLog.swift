@@ -90,6 +90,10 @@ extension Ledger {
         // lock is held only for what they write meanwhile.
         if shared != nil { _ = try sync(pageSize: 10_000, checkingHead: false) }
         return try write { txn in
+            if self.shared == nil, try store.sharedLogID(txn) != nil {
+                // Written here, the replica would part from its log for good.
+                throw LedgerError(.readOnly, "\(path) is a replica of a shared log: write through the log (--ledger postgresql://… --replica \(path))")
+            }
             let shared = try self.shared?.beginWrite()
             do {
                 if let shared { try catchUp(txn, to: shared) }

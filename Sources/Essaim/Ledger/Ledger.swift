@@ -40,11 +40,15 @@ public struct LedgerConfiguration: Sendable {
 /// An Essaim ledger: an append-only log of business-support events in an LMDB
 /// environment, checked against the catalogue's refusal rules as it grows.
 ///
+/// When several sites write, the log is kept in PostgreSQL and each site opens
+/// its replica with ``openReplica(at:sharedLog:configuration:)``: appends go
+/// through the shared log, queries read the replica (see <doc:SeveralSites>).
+///
 /// A `Ledger` is safe to share between threads: reads run concurrently, writes
 /// are serialized by LMDB (also across processes).
 public final class Ledger: Sendable {
     /// The version of Essaim (the library and the `essaim` command), as in `CHANGELOG.md`.
-    public static let essaimVersion = "0.3.0"
+    public static let essaimVersion = "0.4.0"
 
     /// The ledger's directory.
     public let path: String

@@ -277,7 +277,10 @@ final class SharedLogWrite {
     let head: UInt64
     let headHash: [UInt8]
     private var copying = false
-    private var buffer: [UInt8] = []
+    /// Events encoded for the COPY, sent as they pile up.
+    private var rows = BinaryCopyRows()
+    /// Keys encoded for a COPY at commit (a large write's).
+    private var keyRows = BinaryCopyRows()
     /// Rows not sent yet, while the write is small enough for one INSERT with its commit.
     private var pending: [(position: UInt64, id: EventID, stream: String, version: UInt64, type: String, bytes: [UInt8])] = []
     /// Past this many rows, a write streams them with COPY.
@@ -320,31 +323,29 @@ final class SharedLogWrite {
         if !copying {
             try connection.beginCopy("COPY essaim.events (position, id, stream, version, type, record) FROM STDIN (FORMAT binary)")
             copying = true
-            // Signature, flags, header extension length.
-            buffer = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00] + [0, 0, 0, 0] + [0, 0, 0, 0]
         }
-        func field(_ bytes: some Collection<UInt8>) {
-            let n = UInt32(bytes.count)
-            buffer.append(contentsOf: [UInt8(n >> 24), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)])
-            buffer.append(contentsOf: bytes)
-        }
-        func int64(_ value: UInt64) { field((0..<8).reversed().map { UInt8(value >> (UInt64($0) * 8) & 0xFF) }) }
-        buffer.append(contentsOf: [0, 6])
-        int64(position)
-        field(id.bytes)
-        field(stream.utf8)
-        int64(version)
-        field(type.utf8)
-        field(bytes)
-        if buffer.count >= 1 << 18 {
-            try connection.copy(buffer)
-            buffer.removeAll(keepingCapacity: true)
-        }
+        rows.row(fields: 6)
+        rows.int64(position)
+        rows.field(id.bytes)
+        rows.field(stream.utf8)
+        rows.int64(version)
+        rows.field(type.utf8)
+        rows.field(bytes)
+        if rows.bytes.count >= 1 << 18 { try connection.copy(rows.take()) }
     }
 
-    /// Adds a new personal-data key, created by the event at `position`.
+    /// Adds a new personal-data key, created by the event at `position`: kept for
+    /// the commit's INSERT while few, encoded for a COPY past that.
     func addKey(_ key: [UInt8], for application: String, at position: UInt64) {
         newKeys.append((application, key, position))
+        guard newKeys.count > Self.insertLimit else { return }
+        for key in newKeys {
+            keyRows.row(fields: 3)
+            keyRows.field(key.application.utf8)
+            keyRows.int64(key.position)
+            keyRows.field(key.key)
+        }
+        newKeys.removeAll()
     }
 
     /// Deletes an application's key with this write.
@@ -360,10 +361,14 @@ final class SharedLogWrite {
         defer { end() }
         do {
             if copying {
-                buffer.append(contentsOf: [0xFF, 0xFF])
-                try connection.copy(buffer)
+                try connection.copy(rows.take(ending: true))
                 try connection.endCopy()
                 copying = false
+            }
+            if !keyRows.isEmpty {
+                try connection.beginCopy("COPY essaim.personal_keys (application, position, key) FROM STDIN (FORMAT binary)")
+                try connection.copy(keyRows.take(ending: true))
+                try connection.endCopy()
             }
             var sql = ""
             if !pending.isEmpty {
@@ -417,5 +422,43 @@ final class SharedLogWrite {
         var out = "'"
         for character in text { out += character == "'" ? "''" : String(character) }
         return out + "'"
+    }
+}
+
+/// Rows in PostgreSQL's binary COPY format: a header, then per row its field
+/// count and each field as a 32-bit length and its bytes, then a trailer.
+struct BinaryCopyRows {
+    /// Signature, flags, header extension length.
+    private static let header: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]
+    private(set) var bytes: [UInt8] = []
+    private var started = false
+
+    var isEmpty: Bool { !started }
+
+    mutating func row(fields: UInt16) {
+        if !started {
+            bytes += Self.header
+            started = true
+        }
+        bytes.append(UInt8(fields >> 8))
+        bytes.append(UInt8(fields & 0xFF))
+    }
+
+    mutating func field(_ value: some Collection<UInt8>) {
+        let n = UInt32(value.count)
+        bytes.append(contentsOf: [UInt8(n >> 24), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)])
+        bytes.append(contentsOf: value)
+    }
+
+    mutating func int64(_ value: UInt64) {
+        bytes.append(contentsOf: [0, 0, 0, 8])
+        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(value >> UInt64(shift) & 0xFF)) }
+    }
+
+    /// The bytes encoded so far (with the trailer when `ending`), and starts over.
+    mutating func take(ending: Bool = false) -> [UInt8] {
+        if ending { bytes += [0xFF, 0xFF] }
+        defer { bytes.removeAll(keepingCapacity: !ending) }
+        return bytes
     }
 }
