@@ -26,7 +26,7 @@ extension Ledger {
         let exists = access(path + "/data.mdb", F_OK) == 0
         var local = configuration
         local.readOnly = false
-        let ledger = exists ? try open(at: path, configuration: local, create: false, shared: shared)
+        let ledger = exists ? try openExisting(at: path, configuration: local, shared: shared)
                             : try create(at: path, configuration: local, shared: shared)
         try ledger.bind(toSharedLog: id)
         return ledger
@@ -39,13 +39,9 @@ extension Ledger {
                                    configuration: LedgerConfiguration = .init()) throws -> Ledger {
         let shared = SharedLog(url: url, lockTimeout: configuration.sharedLogLockTimeout)
         let id = try shared.checkSchema()
-        var info = stat()
-        guard stat(path + "/data.mdb", &info) == 0 else {
-            throw LedgerError(.missing, "no replica at \(path) (create it with `essaim init`)")
-        }
         var local = configuration
         local.readOnly = false
-        let ledger = try open(at: path, configuration: local, create: false, shared: shared)
+        let ledger = try openExisting(at: path, configuration: local, shared: shared)
         try ledger.bind(toSharedLog: id)
         return ledger
     }

@@ -96,6 +96,11 @@ public final class Ledger: Sendable {
     /// Opens an existing ledger. Throws a ``LedgerError`` whose ``LedgerError/isOpenFailure``
     /// is true when there is no ledger, a foreign or newer one, or it cannot be reached.
     public static func open(at path: String, configuration: LedgerConfiguration = .init()) throws -> Ledger {
+        try openExisting(at: path, configuration: configuration, shared: nil)
+    }
+
+    /// Opens an existing ledger (or replica of `shared`), after checking its files.
+    static func openExisting(at path: String, configuration: LedgerConfiguration, shared: SharedLog?) throws -> Ledger {
         var info = stat()
         guard stat(path, &info) == 0 else {
             throw LedgerError(.missing, "no ledger at \(path) (create one with `essaim init`)")
@@ -109,7 +114,7 @@ public final class Ledger: Sendable {
         guard data.st_size > 0 else {
             throw LedgerError(.corrupt, "the data file of \(path) is empty; restore it from a backup or an export")
         }
-        return try open(at: path, configuration: configuration, create: false, shared: nil)
+        return try open(at: path, configuration: configuration, create: false, shared: shared)
     }
 
     static func open(at path: String, configuration: LedgerConfiguration, create: Bool, shared: SharedLog?) throws -> Ledger {

@@ -6,7 +6,8 @@
 /// through it and name no storage engine. ``EventStore`` (LMDB) is today's
 /// implementation. The log deals in ``EventRecord``s; what their data means is
 /// the domain's business. (Personal-data keys sit behind a seam of their own,
-/// `PersonalKeyStore`.)
+/// `PersonalKeyStore`; a log that keeps them too, as the shared log does, is
+/// handed them by ``EventLogAppender/keepKey(_:for:createdAt:)``.)
 protocol EventLogReader {
     /// The last position (0 when the log is empty).
     func head() throws -> UInt64
