@@ -56,6 +56,9 @@ struct Options: ParsableCommand {
         discussion: "tools/bench --postgres starts a private, durable cluster for it.", valueName: "url"))
     var postgres: String?
 
+    @Option(help: ArgumentHelp("With --postgres: seconds each append figure is measured for.", valueName: "seconds"))
+    var postgresSeconds = 5.0
+
     @Option(help: .hidden)
     var workerReplica: String?
 
@@ -68,6 +71,7 @@ struct Options: ParsableCommand {
     func validate() throws {
         if events < 1_000 { throw ValidationError("--events must be at least 1000") }
         if samples < 1 { throw ValidationError("--samples must be at least 1") }
+        if !(postgresSeconds > 0) { throw ValidationError("--postgres-seconds must be positive") }
     }
 }
 
@@ -487,7 +491,7 @@ extension Bench {
 
         // Writers at 1, 2 and 4 sites, each its own process and replica.
         let appends = database(tag + "_append")
-        let seconds = 5.0
+        let seconds = options.postgresSeconds
         var sites: [String] = []
         for writer in 0..<4 {
             sites.append(replica("site\(writer)"))
@@ -537,7 +541,7 @@ extension Bench {
             }
             lags.append((now() - t) * 1_000)
         }
-        kill(following, SIGTERM)
+        kill(following, SIGKILL)
         var status: Int32 = 0
         while waitpid(following, &status, 0) < 0 && errno == EINTR {}
         record("pg_lag_p50_ms", "shared log: lag to a following site p50", percentile(lags, 0.5), "ms")

@@ -65,15 +65,18 @@ import Testing
         #expect(try CommandLineTests.run(["generate", "--events", "-3"]).status == 2)
     }
 
-    @Test("the benchmark runs end to end on a small workload and writes every figure")
+    @Test("the benchmark runs end to end on a small workload and writes every figure, the shared log's too")
     func benchSmoke() throws {
+        let server = try #require(ProcessInfo.processInfo.environment["ESSAIM_TEST_POSTGRES"],
+                                  "tools/test starts a private PostgreSQL cluster and sets ESSAIM_TEST_POSTGRES")
         let bench = URL(fileURLWithPath: CommandLineTests.binary).deletingLastPathComponent().appendingPathComponent("essaim-bench").path
         try #require(FileManager.default.isExecutableFile(atPath: bench), "essaim-bench is built with the tests")
         let directory = try TemporaryDirectory.make()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: bench)
-        process.arguments = ["--events", "3000", "--samples", "3", "--json", directory + "/bench.json", "--essaim", CommandLineTests.binary]
+        process.arguments = ["--events", "3000", "--samples", "3", "--json", directory + "/bench.json", "--essaim", CommandLineTests.binary,
+                             "--postgres", server, "--postgres-seconds", "0.3"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -84,7 +87,8 @@ import Testing
         for key in ["import_events_per_s", "replay_events_per_s", "raw_put_events_per_s", "raw_scan_events_per_s",
                     "append_p50_ms", "query_roster_p50_ms", "query_growth_p50_ms", "query_territory_p50_ms",
                     "query_expansion_p50_ms", "cli_query_p50_ms", "import_peak_rss_mib", "replay_peak_rss_mib",
-                    "disk_bytes_per_event", "map_growth_events_per_s"] {
+                    "disk_bytes_per_event", "map_growth_events_per_s", "pg_import_events_per_s", "pg_events_bytes_per_event",
+                    "pg_appends_1w_batch1_per_s", "pg_appends_4w_batch100_per_s", "pg_lag_p50_ms"] {
             guard let value = json[key] as? Double else { Issue.record("missing \(key)"); continue }
             #expect(value > 0, "\(key)")
         }
