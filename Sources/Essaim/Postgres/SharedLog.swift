@@ -395,7 +395,7 @@ final class SharedLogWrite {
             sql += "COMMIT"
             try connection.execute(sql)
         } catch {
-            connection.rollback()
+            abandon()
             throw error
         }
     }
@@ -403,7 +403,15 @@ final class SharedLogWrite {
     /// Abandons the write; nothing of it is stored.
     func rollback() {
         defer { end() }
-        if copying { try? connection.endCopy(error: "abandoned") }
+        abandon()
+    }
+
+    /// Ends a COPY still under way (the server then refuses it), then rolls back.
+    private func abandon() {
+        if copying {
+            try? connection.endCopy(error: "abandoned")
+            copying = false
+        }
         connection.rollback()
     }
 
