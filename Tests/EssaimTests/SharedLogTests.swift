@@ -320,6 +320,26 @@ import Testing
         #expect(try db.run("b", ["verify"]).status == 0)
     }
 
+    @Test("a large import refused at its last line leaves nothing in the log or the replica; the same connection then writes")
+    func refusedImport() throws {
+        let db = try SharedDatabase()
+        #expect(try db.run("a", ["init"]).status == 0)
+        let site = try db.openReplica("a")
+        try site.importJSONLines(baseWorld.joined(separator: "\n"))
+        let many = (1...200).map { line("ApplicationSubmitted", application("R\($0)", extra: #","leader":{"name":"R"}"#), on: "2021-05-06") }
+        let late = line("ApplicationSubmitted", application("LATE"), on: "2021-06-30")
+        #expect(throws: EventRefusal.self) { try site.importJSONLines((many + [late]).joined(separator: "\n")) }
+        #expect(try db.sql("SELECT position FROM essaim.head") == [["\(baseWorld.count)"]])
+        #expect(try db.sql("SELECT count(*) FROM essaim.events") == [["\(baseWorld.count)"]])
+        #expect(try db.sql("SELECT count(*) FROM essaim.personal_keys") == [["0"]])
+        #expect(try site.headPosition() == UInt64(baseWorld.count))
+        let report = try site.importJSONLines(many.joined(separator: "\n"))
+        #expect(report.appended == 200)
+        #expect(try db.sql("SELECT count(*) FROM essaim.personal_keys") == [["200"]])
+        #expect(try site.verifySharedLog().passed)
+        #expect(try site.verify().passed)
+    }
+
     @Test("a replica opened as a plain ledger refuses writes (they would part it from its log); it still answers queries and replays")
     func replicaWithoutItsLog() throws {
         let db = try SharedDatabase()
