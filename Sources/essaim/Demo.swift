@@ -30,6 +30,12 @@ extension EssaimCommand {
         @Option(help: ArgumentHelp("Directory holding territories-fr.jsonl and seeds.jsonl.", valueName: "dir"))
         var fixtures: String?
 
+        func validate() throws {
+            if ledger.sharedLogURL != nil {
+                throw ValidationError("demo loads a ledger directory; for a shared log, use init and import with --replica")
+            }
+        }
+
         func run() throws {
             let directory = try fixtureDirectory()
             let path = try ledger.ledger ?? temporaryLedgerPath()

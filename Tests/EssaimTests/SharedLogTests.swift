@@ -136,6 +136,12 @@ import Testing
         #expect(offline.status == 0, "\(offline.stderr)")
         let unreachable = try CommandLineTests.run(["--ledger", "postgresql://nobody@127.0.0.1:1/none", "--replica", db.replica("nancy"), "sync"])
         #expect(unreachable.status == 3 && unreachable.stderr.contains("cannot reach the database"), "\(unreachable.stderr)")
+        // sync needs a shared log; demo needs a directory.
+        #expect(try CommandLineTests.run(["--ledger", db.replica("nancy"), "sync"]).status == 2)
+        #expect(try CommandLineTests.run(["--ledger", db.url, "demo"]).status == 2)
+        // A password in the URL never reaches a message.
+        let secret = try CommandLineTests.run(["--ledger", "postgresql://nobody:s3cret@127.0.0.1:1/none", "--replica", db.replica("nancy"), "sync"])
+        #expect(secret.status == 3 && !secret.stderr.contains("s3cret") && secret.stderr.contains("nobody:***@"), "\(secret.stderr)")
     }
 
     @Test("writers at four sites race for the last seats, one expected version, the same event ids: no rule broken, positions gapless, replicas equal")
