@@ -29,7 +29,7 @@ import Testing
         }
 
         deinit {
-            try? PostgresConnection(url: admin).execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+            _ = try? PostgresConnection(url: admin).execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
             try? FileManager.default.removeItem(atPath: directory)
         }
 
@@ -331,6 +331,8 @@ import Testing
         let db = try SharedDatabase()
         #expect(try db.run("a", ["init"]).status == 0)
         let site = try db.openReplica("a")
+        let plain = try Ledger.open(at: db.replica("a"), configuration: LedgerConfiguration(readOnly: true))
+        #expect(site.isReplica && !plain.isReplica)
         try site.importJSONLines(baseWorld.joined(separator: "\n"))
         let many = (1...200).map { line("ApplicationSubmitted", application("R\($0)", extra: #","leader":{"name":"R"}"#), on: "2021-05-06") }
         let late = line("ApplicationSubmitted", application("LATE"), on: "2021-06-30")

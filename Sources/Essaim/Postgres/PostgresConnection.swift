@@ -160,8 +160,6 @@ final class PostgresResult {
     var rowCount: Int { Int(PQntuples(raw)) }
     var columnCount: Int { Int(PQnfields(raw)) }
 
-    func isNull(_ row: Int, _ column: Int) -> Bool { PQgetisnull(raw, Int32(row), Int32(column)) == 1 }
-
     /// The raw bytes of a field.
     func bytes(_ row: Int, _ column: Int) -> UnsafeRawBufferPointer {
         let length = Int(PQgetlength(raw, Int32(row), Int32(column)))
