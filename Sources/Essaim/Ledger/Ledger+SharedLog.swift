@@ -84,25 +84,35 @@ extension Ledger {
                    _ body: (inout AppendBatch<SiteLogAppender>, Transaction) throws -> Void) throws -> AppendReport {
         // What other sites wrote is applied before the lock is taken, so that the
         // lock is held only for what they write meanwhile.
-        if shared != nil { _ = try sync(pageSize: 10_000, checkingHead: false) }
-        return try write { txn in
-            if self.shared == nil, try store.sharedLogID(txn) != nil {
-                // Written here, the replica would part from its log for good.
-                throw LedgerError(.readOnly, "\(path) is a replica of a shared log: write through the log (--ledger postgresql://… --replica \(path))")
+        var committing = false
+        do {
+            if shared != nil { _ = try sync(pageSize: 10_000, checkingHead: false) }
+            return try write { txn in
+                if self.shared == nil, try store.sharedLogID(txn) != nil {
+                    // Written here, the replica would part from its log for good.
+                    throw LedgerError(.readOnly, "\(path) is a replica of a shared log: write through the log (--ledger postgresql://… --replica \(path))")
+                }
+                let shared = try self.shared?.beginWrite()
+                do {
+                    if let shared { try catchUp(txn, to: shared) }
+                    var batch = AppendBatch(log: SiteLogAppender(local: try EventStore.Appender(store: store, txn: txn), shared: shared),
+                                            ledger: self, txn: txn, reportingEachEvent: reportingEachEvent)
+                    try body(&batch, txn)
+                    let report = try batch.finish()
+                    committing = true
+                    try shared?.commit(head: batch.log.local.nextPosition - 1, hash: batch.log.local.previousHash)
+                    return report
+                } catch {
+                    shared?.rollback()
+                    throw error
+                }
             }
-            let shared = try self.shared?.beginWrite()
-            do {
-                if let shared { try catchUp(txn, to: shared) }
-                var batch = AppendBatch(log: SiteLogAppender(local: try EventStore.Appender(store: store, txn: txn), shared: shared),
-                                        ledger: self, txn: txn, reportingEachEvent: reportingEachEvent)
-                try body(&batch, txn)
-                let report = try batch.finish()
-                try shared?.commit(head: batch.log.local.nextPosition - 1, hash: batch.log.local.previousHash)
-                return report
-            } catch {
-                shared?.rollback()
-                throw error
-            }
+        } catch let error as LedgerError where error.code == .unavailable && shared != nil {
+            // Say what became of the write: a commit whose answer was lost may have landed.
+            let fate = committing
+                ? "the connection dropped during the commit, so this write may be stored: `essaim sync` shows it, and a retry with the same event ids stores it once"
+                : "nothing of this write was stored; retry"
+            throw LedgerError(.unavailable, error.message + "; " + fate, underlying: error.underlying)
         }
     }
 

@@ -43,9 +43,9 @@ final class PostgresConnection {
 
     private static func trimmed(_ message: UnsafePointer<CChar>?) -> String {
         guard let message else { return "unknown error" }
-        var text = Substring(String(cString: message))
-        while let last = text.last, last == " " || last == "\n" { text.removeLast() }
-        return String(text)
+        // libpq's messages run over several lines, indented with tabs: one line here.
+        return String(cString: message).split(whereSeparator: { $0 == "\n" || $0 == "\t" })
+            .filter { !$0.allSatisfy { $0 == " " } }.joined(separator: " ")
     }
 
     /// Whether the connection is still usable.
@@ -80,10 +80,10 @@ final class PostgresConnection {
         let message = Self.trimmed(result.map { PQresultErrorMessage($0) } ?? PQerrorMessage(handle))
         let state = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) } ?? ""
         if !isAlive || state.hasPrefix("08") || state.hasPrefix("57P") {
-            return LedgerError(.unavailable, "lost the database \(displayName): \(message); nothing of this write was stored, retry")
+            return LedgerError(.unavailable, "lost the database \(displayName): \(message)")
         }
         if state == "55P03" || state == "40P01" {
-            return LedgerError(.unavailable, "the log at \(displayName) stayed locked by another writer: \(message); nothing was stored, retry")
+            return LedgerError(.unavailable, "the log at \(displayName) stayed locked by another writer: \(message)")
         }
         return LedgerError(.storage, "the database \(displayName) refused a command: \(message)")
     }

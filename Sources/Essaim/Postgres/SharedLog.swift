@@ -400,8 +400,9 @@ final class SharedLogWrite {
         }
     }
 
-    /// Abandons the write; nothing of it is stored.
+    /// Abandons the write; nothing of it is stored. Does nothing once the write ended.
     func rollback() {
+        guard !ended else { return }
         defer { end() }
         abandon()
     }
