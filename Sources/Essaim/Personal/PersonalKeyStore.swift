@@ -88,12 +88,11 @@ final class PersonalKeyStore: @unchecked Sendable {
         }
         guard create else { return nil }
         let slot = UInt32(try txn.count(table))
-        var generator = SystemRandomNumberGenerator()
-        var key = ByteWriter(capacity: Self.keyLength)
-        for _ in 0..<Self.keyLength / 8 { key.u64(generator.next()) }
-        try writeSlot(slot, key.bytes)
+        // BoringSSL's generator, seeded by the system: no system call per key.
+        let key = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+        try writeSlot(slot, key)
         try setEntry(application, state: Self.liveState, slot: slot, txn)
-        return key.bytes
+        return key
     }
 
     /// Keeps `key` as the application's key, as another site created it (a

@@ -1,3 +1,5 @@
+import Crypto
+
 /// An event's identifier: a UUID, the ledger's idempotency key.
 ///
 /// Accepted in either case on import; always written in lower case (RFC 9562's
@@ -48,8 +50,8 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible {
 
     /// A new random (version 4) identifier.
     public static func random() -> EventID {
-        var generator = SystemRandomNumberGenerator()
-        var b = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        // BoringSSL's generator, seeded by the system: no system call per id.
+        var b = SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) }
         b[6] = b[6] & 0x0F | 0x40
         b[8] = b[8] & 0x3F | 0x80
         return EventID(bytes: b)!
