@@ -56,6 +56,9 @@ extension Ledger {
 
     /// Makes this ledger the replica of the log `id`, or checks that it is.
     private func bind(toSharedLog id: String) throws {
+        // Already bound (every open but the first): checked without the write lock,
+        // which a long import at this site may hold.
+        if try read({ txn in try store.sharedLogID(txn) }) == id { return }
         try write { txn in
             let bound = try store.sharedLogID(txn)
             if bound == id { return }
