@@ -72,6 +72,12 @@ extension Ledger {
         }
     }
 
+    /// The replica's last position and its chain hash, from one snapshot.
+    private func replicaHead() throws -> (position: UInt64, hash: [UInt8]) {
+        let digest = try read { txn in let log = log(txn); return try log.digest(at: log.head()) }
+        return (digest.position, digest.hash)
+    }
+
     private func sharedLog() throws -> SharedLog {
         guard let shared else { throw LedgerError(.unavailable, "the ledger at \(path) was not opened as a replica of a shared log") }
         return shared
@@ -89,7 +95,7 @@ extension Ledger {
         // lock is held only for what they write meanwhile.
         var committing = false
         do {
-            if shared != nil { _ = try sync(pageSize: 10_000, checkingHead: false) }
+            if shared != nil { _ = try sync(pageSize: SharedLog.pageSize, checkingHead: false) }
             return try write { txn in
                 if self.shared == nil, try store.sharedLogID(txn) != nil {
                     // Written here, the replica would part from its log for good.
@@ -133,8 +139,7 @@ extension Ledger {
             try apply(page, txn)
             applied = page.records.last!.position
         }
-        let hash = applied == 0 ? EventRecord.chainStart : try log(txn).chainHash(at: applied)
-        if hash != shared.headHash { throw diverged(at: applied, "the log's head hash differs") }
+        if try log(txn).digest(at: applied).hash != shared.headHash { throw diverged(at: applied, "the log's head hash differs") }
     }
 
     private func diverged(at position: UInt64, _ detail: String) -> LedgerError {
@@ -154,11 +159,15 @@ extension Ledger {
         let (_, folders) = projections.folders(txn)
         for (application, key) in page.keys { try personalKeys.install(key, for: application, txn) }
         for (position, bytes) in page.records {
-            let event = try bytes.withUnsafeBytes { try RecordedEvent(stored: $0, position: position) }
-            do {
-                try appender.appendSealed(bytes, position: position, id: event.id, stream: event.stream, version: event.version)
-            } catch let error as LedgerError where error.code == .corrupt && position == appender.nextPosition {
-                throw diverged(at: position - 1, error.message)
+            let event = try bytes.withUnsafeBytes { raw in
+                let view = try EventRecord.view(raw, position: position)
+                let event = try RecordedEvent(view, position: position)
+                do {
+                    try appender.appendSealed(bytes, view: view, position: position, stream: event.stream)
+                } catch let error as LedgerError where error.code == .corrupt && position == appender.nextPosition {
+                    throw diverged(at: position - 1, error.message)
+                }
+                return event
             }
             if case let .personalDataErased(e) = event.event { try personalKeys.erase(e.application, txn) }
             for folder in folders { try folder.apply(event) }
@@ -181,10 +190,7 @@ extension Ledger {
     /// not compared with the log's first (a write does it under the lock).
     private func sync(pageSize: Int, checkingHead: Bool) throws -> SyncReport {
         let shared = try sharedLog()
-        let (head, hash) = try read { txn in
-            let log = log(txn), head = try log.head()
-            return (head, head == 0 ? EventRecord.chainStart : try log.chainHash(at: head))
-        }
+        let (head, hash) = try replicaHead()
         if checkingHead && head > 0 {
             guard let remote = try shared.chainHash(at: head) else { throw diverged(at: head, "the log holds no event there") }
             if remote != hash { throw diverged(at: head, "the integrity hashes differ") }
@@ -250,7 +256,7 @@ extension Ledger {
                 let event = try bytes.withUnsafeBytes { try RecordedEvent(stored: $0, position: position, personal: .openWith(page.keys)) }
                 if try !body(event) { return }
             }
-            guard let last = page.records.last?.position, page.records.count == 10_000 else { return }
+            guard let last = page.records.last?.position, page.records.count == SharedLog.pageSize else { return }
             next = last + 1
         }
     }
@@ -261,10 +267,7 @@ extension Ledger {
     /// is the log's at that position. (``verify(digestAt:)`` checks the replica itself.)
     public func verifySharedLog(digestAt: UInt64? = nil) throws -> VerificationReport {
         let shared = try sharedLog()
-        let (replicaHead, replicaHash) = try read { txn in
-            let log = log(txn), head = try log.head()
-            return (head, head == 0 ? EventRecord.chainStart : try log.chainHash(at: head))
-        }
+        let (replicaHead, replicaHash) = try self.replicaHead()
         let head = try shared.head()
         var walk = LogWalk(digestAt: digestAt)
         var next: UInt64 = 1
@@ -279,7 +282,7 @@ extension Ledger {
                     walk.problem("this replica's event at position \(replicaHead) is not the log's: the replica and the log have diverged")
                 }
             }
-            guard let last = rows.last, rows.count == 10_000 else { break }
+            guard let last = rows.last, rows.count == SharedLog.pageSize else { break }
             next = last.position + 1
         }
         let logHead = walk.expected - 1

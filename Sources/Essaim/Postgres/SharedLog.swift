@@ -21,6 +21,8 @@ import Glibc
 final class SharedLog: @unchecked Sendable {
     /// The layout of the `essaim` schema this code writes and reads.
     static let schemaVersion = 1
+    /// Events per page read from the log.
+    static let pageSize = 10_000
     /// The channel every commit notifies with its head position.
     static let channel = "essaim_log"
     let url: String
@@ -38,13 +40,20 @@ final class SharedLog: @unchecked Sendable {
     /// The URL without its password.
     var displayName: String { PostgresConnection.withoutPassword(url) }
 
+    /// The connection, made again when it was lost; the caller holds the gate.
+    private func connection() throws -> PostgresConnection {
+        if let current, current.isAlive { return current }
+        let made = try PostgresConnection(url: url)
+        current = made
+        return made
+    }
+
     /// Runs `body` with the (re)made connection, one caller at a time.
     func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         gate.lockExclusive()
         defer { gate.unlock() }
-        if current?.isAlive != true { current = try PostgresConnection(url: url) }
         do {
-            return try body(current!)
+            return try body(try connection())
         } catch {
             if current?.isAlive != true { current = nil }
             throw error
@@ -162,7 +171,7 @@ final class SharedLog: @unchecked Sendable {
 
     /// Records from `start` through `end` (at most `limit`), in position order,
     /// with the keys created by them, from one statement's snapshot.
-    func page(from start: UInt64, through end: UInt64 = .max, limit: Int = 10_000) throws -> LogPage {
+    func page(from start: UInt64, through end: UInt64 = .max, limit: Int = SharedLog.pageSize) throws -> LogPage {
         try withConnection { connection in try Self.page(connection, from: start, through: end, limit: limit) }
     }
 
@@ -184,12 +193,12 @@ final class SharedLog: @unchecked Sendable {
         return page
     }
 
-    /// Up to 10,000 rows from `start` with every column, for verification.
+    /// A page of rows from `start` with every column, for verification.
     func columns(from start: UInt64) throws -> [(position: UInt64, id: EventID?, stream: String, version: UInt64, type: String, bytes: [UInt8])] {
         try withConnection { connection in
             let result = try connection.execute("""
-                SELECT position, id, stream, version, type, record FROM essaim.events WHERE position >= $1 ORDER BY position LIMIT 10000
-                """, [String(start)])
+                SELECT position, id, stream, version, type, record FROM essaim.events WHERE position >= $1 ORDER BY position LIMIT $2
+                """, [String(start), String(Self.pageSize)])
             return (0..<result.rowCount).map { row in
                 (UInt64(result.int64(row, 0)), EventID(bytes: Array(result.bytes(row, 1))), result.text(row, 2),
                  UInt64(result.int64(row, 3)), result.text(row, 4), Array(result.bytes(row, 5)))
@@ -226,8 +235,7 @@ final class SharedLog: @unchecked Sendable {
     func beginWrite() throws -> SharedLogWrite {
         gate.lockExclusive()
         do {
-            if current?.isAlive != true { current = try PostgresConnection(url: url) }
-            let connection = current!
+            let connection = try connection()
             let result: PostgresResult
             do {
                 result = try connection.execute("""
@@ -299,7 +307,7 @@ final class SharedLogWrite {
     deinit { if !ended { rollback() } }
 
     /// The records after the local replica's `applied` position, through the head, page by page.
-    func page(after applied: UInt64, limit: Int = 10_000) throws -> LogPage {
+    func page(after applied: UInt64, limit: Int = SharedLog.pageSize) throws -> LogPage {
         try SharedLog.page(connection, from: applied + 1, through: head, limit: limit)
     }
 

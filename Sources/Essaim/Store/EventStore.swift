@@ -295,19 +295,17 @@ struct EventStore {
         /// Files a record sealed elsewhere (by another site, in a shared log) as
         /// it is: it must be at the next position, follow the chain from the
         /// previous record, and be at the next version of `stream`.
-        mutating func appendSealed(_ bytes: [UInt8], position: UInt64, id: EventID, stream: String, version: UInt64) throws {
+        /// `view` is `bytes` parsed; `stream` comes from the domain.
+        mutating func appendSealed(_ bytes: [UInt8], view: EventRecord.View, position: UInt64, stream: String) throws {
             let store = log.store, txn = log.txn
             guard position == nextPosition else {
                 throw LedgerError(.corrupt, "the log has a hole: position \(nextPosition) is missing (next is \(position))")
             }
-            let hash = try bytes.withUnsafeBytes { raw -> [UInt8] in
-                let view = try EventRecord.view(raw, position: position)
-                let chained = EventRecord.chainHash(previous: previousHash, body: view.body)
-                guard let stored = view.hash, stored.elementsEqual(chained) else {
-                    throw LedgerError(.corrupt, "the event at position \(position) does not follow from the one before it (integrity hash mismatch)")
-                }
-                return chained
+            let hash = EventRecord.chainHash(previous: previousHash, body: view.body)
+            guard let stored = view.hash, stored.elementsEqual(hash) else {
+                throw LedgerError(.corrupt, "the event at position \(position) does not follow from the one before it (integrity hash mismatch)")
             }
+            let id = view.id, version = view.version
             let current = try log.version(ofStream: stream)
             guard version == current.map({ $0 + 1 }) ?? 0 else {
                 throw LedgerError(.corrupt, "the event at position \(position) has version \(version) in \(stream), expected \(current.map { $0 + 1 } ?? 0)")
