@@ -63,4 +63,19 @@ final class Cursor {
     func seek(atOrAfter key: [UInt8]) throws -> Entry? {
         try key.withUnsafeBytes { k throws(LMDBError) in try move(MDB_SET_RANGE, key: k) }
     }
+
+    /// Stores `value` under `key` and moves the cursor there. `append` tells
+    /// LMDB the key sorts after every existing key: it then fills the last page
+    /// instead of splitting it in half.
+    func put(_ key: [UInt8], _ value: [UInt8], append: Bool) throws {
+        guard let handle else { preconditionFailure("cursor used after close") }
+        let rc = key.withUnsafeBytes { k in
+            value.withUnsafeBytes { v in
+                var keyVal = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
+                var val = MDB_val(mv_size: v.count, mv_data: UnsafeMutableRawPointer(mutating: v.baseAddress))
+                return mdb_cursor_put(handle, &keyVal, &val, append ? UInt32(MDB_APPEND) : 0)
+            }
+        }
+        try LMDBError.check(rc, "writing \(db.name)")
+    }
 }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Where a projection keeps its read model: an ordered key–value space of its own.
 ///
 /// The same projection code folds into the ledger's LMDB table (inside the
@@ -33,8 +37,58 @@ struct LMDBProjectionStore: ProjectionStore {
         return out
     }
 
+    /// Writes the batch in key order through one cursor; keys past the table's
+    /// last key are appended, so a table filled from empty gets full pages.
+    func write(_ batch: consuming ProjectionWriteBatch) throws {
+        let entries = batch.sorted()
+        guard !entries.isEmpty else { return }
+        try txn.withCursor(table) { cursor in
+            var last: [UInt8]? = try cursor.last().map { Array($0.key) }
+            for (key, value) in entries {
+                let append = last.map { ProjectionWriteBatch.precedes($0, key) } ?? true
+                try cursor.put(key, value, append: append)
+                if append { last = key }
+            }
+        }
+    }
+
     /// Removes every entry (whole pages are freed, not copied).
     func clear() throws { try txn.drop(table) }
+}
+
+/// Records stored together at the end of a fold, written in key order: LMDB
+/// then touches each page once, in sequence, instead of copying and splitting
+/// pages at random.
+struct ProjectionWriteBatch {
+    private var entries: [(key: [UInt8], value: [UInt8])] = []
+
+    var count: Int { entries.count }
+
+    /// Adds a record; each key is added once.
+    mutating func add(_ key: [UInt8], _ value: [UInt8]) { entries.append((key, value)) }
+
+    /// The records in key order (bytes compared as LMDB compares keys).
+    consuming func sorted() -> [(key: [UInt8], value: [UInt8])] {
+        entries.sort { Self.precedes($0.key, $1.key) }
+        return entries
+    }
+
+    /// Whether `a` sorts before `b`: bytes compared unsigned, a prefix first.
+    static func precedes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        let order = a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in memcmp(a.baseAddress!, b.baseAddress!, min(a.count, b.count)) }
+        }
+        return order != 0 ? order < 0 : a.count < b.count
+    }
+}
+
+extension ProjectionStore {
+    /// Stores every record of `batch` (through one cursor, in key order, when
+    /// the store is the ledger's table).
+    func write(_ batch: consuming ProjectionWriteBatch) throws {
+        if let table = self as? LMDBProjectionStore { return try table.write(batch) }
+        for (key, value) in batch.sorted() { try set(value, for: key) }
+    }
 }
 
 /// A read model held in memory, for time-travel queries and verification.

@@ -2,7 +2,7 @@
 protocol EntityCache: AnyObject {
     var kind: RecordKind { get }
     var count: Int { get }
-    /// Writes the changed records and empties the cache; later misses read the store.
+    /// Writes the changed records (in key order) and empties the cache; later misses read the store.
     func flush() throws
 }
 
@@ -15,15 +15,11 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
     /// Whether a record missing from the cache may be in the store (false while
     /// folding into a store known to be empty, which saves every lookup).
     var load: Bool
-    /// A cached record (`nil`: no event named it) and whether it changed.
-    private struct Entry {
-        var record: Record?
-        var dirty: Bool
-    }
-
-    // Entries live in one array (changed in place); the dictionary maps ids to slots.
-    private var slots: [String: Int] = [:]
-    private var entries: [Entry] = []
+    /// Ids to slots; `records` and `dirty` are indexed by slot. A record is
+    /// `nil` when no event named it; dirty when it changed.
+    private var slots = IDSlots()
+    private var records: [Record?] = []
+    private var dirty: [Bool] = []
 
     init(_ kind: RecordKind, _ store: any ProjectionStore, load: Bool) {
         self.kind = kind
@@ -31,27 +27,29 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
         self.load = load
     }
 
-    var count: Int { entries.count }
+    var count: Int { slots.count }
 
     private func slot(_ id: String) throws -> Int {
-        if let slot = slots[id] { return slot }
+        if let slot = slots.slot(of: id) { return slot }
         let record = load ? try ReadModelRecords(store: store).get(kind, id, as: Record.self) : nil
-        slots[id] = entries.count
-        entries.append(Entry(record: record, dirty: false))
-        return entries.count - 1
+        records.append(record)
+        dirty.append(false)
+        return slots.insert(id)
     }
 
     /// The record, or `nil` when no event named it.
     func get(_ id: String) throws -> Record? {
-        entries[try slot(id)].record
+        records[try slot(id)]
     }
 
     func put(_ id: String, _ record: Record) {
-        if let slot = slots[id] {
-            entries[slot] = Entry(record: record, dirty: true)
+        if let slot = slots.slot(of: id) {
+            records[slot] = record
+            dirty[slot] = true
         } else {
-            slots[id] = entries.count
-            entries.append(Entry(record: record, dirty: true))
+            records.append(record)
+            dirty.append(true)
+            _ = slots.insert(id)
         }
     }
 
@@ -64,35 +62,42 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
     /// from `initial`; without `initial`, does nothing when it is absent.
     func modify(_ id: String, initial: (() -> Record)?, _ change: (inout Record, _ created: Bool) -> Void) throws {
         let slot = try slot(id)
-        entries.withUnsafeMutableBufferPointer { entries in
+        records.withUnsafeMutableBufferPointer { records in
             var created = false
-            if entries[slot].record == nil {
+            if records[slot] == nil {
                 guard let initial else { return }
-                entries[slot].record = initial()
+                records[slot] = initial()
                 created = true
             }
-            entries[slot].dirty = true
-            change(&entries[slot].record!, created)
+            dirty[slot] = true
+            change(&records[slot]!, created)
         }
     }
 
     /// Changes a record in place; does nothing when it is absent.
     func update(_ id: String, _ change: (inout Record) -> Void) throws {
         let slot = try slot(id)
-        entries.withUnsafeMutableBufferPointer { entries in
-            guard entries[slot].record != nil else { return }
-            entries[slot].dirty = true
-            change(&entries[slot].record!)
+        records.withUnsafeMutableBufferPointer { records in
+            guard records[slot] != nil else { return }
+            dirty[slot] = true
+            change(&records[slot]!)
         }
     }
 
-    /// Writes the changed records and empties the cache.
     func flush() throws {
-        for (id, slot) in slots where entries[slot].dirty {
-            if let record = entries[slot].record { try store.set(record.storedBytes, for: kind.key(id)) }
+        var batch = ProjectionWriteBatch()
+        records.withUnsafeBufferPointer { records in
+            for slot in dirty.indices where dirty[slot] {
+                guard let record = records[slot] else { continue }
+                var w = ByteWriter(capacity: 64)
+                record.encode(to: &w)
+                batch.add(kind.key(slots.ids[slot]), w.bytes)
+            }
         }
-        slots.removeAll(keepingCapacity: true)
-        entries.removeAll(keepingCapacity: true)
+        try store.write(batch)
+        slots.removeAll()
+        records.removeAll(keepingCapacity: true)
+        dirty.removeAll(keepingCapacity: true)
         load = true
     }
 }
@@ -216,7 +221,8 @@ final class Entities: EventFolder {
 
     /// Writes every changed record to the store and empties the caches.
     func finish() throws {
-        for cache in created { try cache.flush() }
+        // In key order: into an empty table, every record is then an append.
+        for cache in created.sorted(by: { $0.kind.rawValue < $1.kind.rawValue }) { try cache.flush() }
         load = true
     }
 }
