@@ -271,6 +271,24 @@ import Testing
         #expect(report.events == UInt64(fixtureEventCount))
     }
 
+    @Test("a cohort record keeps its sessions' attendees, participants stored by index and any other id in full")
+    func cohortRecordRoundTrip() throws {
+        var cohort = CohortRecord(program: "P", label: "Juin", capacity: 2, applicationDeadline: 18_700)
+        cohort.applications = ["A1", "A2", "A3"]
+        cohort.active = 2
+        cohort.sessions = [SessionRecord(day: 18_800, position: 9, attendees: ["A3", "A1"]),
+                           SessionRecord(day: 18_801, position: 12, attendees: []),
+                           SessionRecord(day: 18_802, position: 15, attendees: ["A2", "elsewhere", "A2"])]
+        let bytes = cohort.storedBytes
+        #expect(try bytes.withUnsafeBytes { try CohortRecord(stored: $0) } == cohort)
+        // Participants are stored once, in the applications; sessions name them by index.
+        func occurrences(_ id: String) -> Int {
+            let needle = Array(id.utf8)
+            return (0...(bytes.count - needle.count)).filter { Array(bytes[$0..<$0 + needle.count]) == needle }.count
+        }
+        #expect(occurrences("A2") == 1 && occurrences("A3") == 1 && occurrences("elsewhere") == 1)
+    }
+
     @Test("verify notices a read model that differs from the log")
     func verifyNotices() throws {
         let t = try world()

@@ -13,7 +13,8 @@ public struct ReadModelsProjection: Projection {
     /// 4: companies known across the ledger, memberships, mentorships and
     /// shared positions. 5: closures, follow-ups and creation days.
     /// 6: each cohort session's attendees. 7: the reach kept rolled up per territory.
-    public let schemaVersion = 7
+    /// 8: session attendees stored as their index among the cohort's applications.
+    public let schemaVersion = 8
 
     /// The built-in projection.
     public init() {}

@@ -215,16 +215,35 @@ struct CohortRecord: StoredRecord, Equatable {
         capacity = try r.optionalZigzag()
         applicationDeadline = try r.optionalZigzag()
         active = Int(try r.varint())
-        sessions = try r.list { SessionRecord(day: try $0.zigzag(), position: try $0.varint(), attendees: try $0.texts()) }
-        applications = try r.texts()
+        let applications = try r.texts()
+        self.applications = applications
+        sessions = try r.list { r in
+            SessionRecord(day: try r.zigzag(), position: try r.varint(), attendees: try r.list { r in
+                let index = Int(try r.varint())
+                return index < applications.count ? applications[index] : try r.text()
+            })
+        }
     }
 
     func encode(to w: inout ByteWriter) {
         w.text(program); w.text(label); w.optionalZigzag(capacity); w.optionalZigzag(applicationDeadline)
         w.varint(UInt64(active))
-        w.varint(UInt64(sessions.count))
-        for s in sessions { w.zigzag(s.day); w.varint(s.position); w.texts(s.attendees) }
         w.texts(applications)
+        // Attendees are participants (rule 8): each is stored as its index in
+        // `applications`; one that is not (never, while the rules hold) as
+        // `applications.count` and its id.
+        w.varint(UInt64(sessions.count))
+        for s in sessions {
+            w.zigzag(s.day); w.varint(s.position)
+            w.varint(UInt64(s.attendees.count))
+            for attendee in s.attendees {
+                if let index = applications.firstIndex(of: attendee) {
+                    w.varint(UInt64(index))
+                } else {
+                    w.varint(UInt64(applications.count)); w.text(attendee)
+                }
+            }
+        }
     }
 }
 
