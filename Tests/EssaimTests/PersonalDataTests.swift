@@ -108,6 +108,32 @@ import Testing
         #expect(try t.ledger.forget(application: "A3") == .alreadyErased)
     }
 
+    @Test("a key created and erased in one import, and keys left by a refused import, leave nothing readable behind")
+    func keysWithinOneImport() throws {
+        let t = try Self.world()
+        let more = (1...40).map { line("ApplicationSubmitted", application("B\($0)", extra: #","leader":{"name":"B","email":"b@x.fr"}"#), on: "2021-05-06") }
+        // Refused at its last line: the keys it created are never referred to.
+        #expect(throws: (any Error).self) { try t.importLines(more + [line("CandidateSelected", #"{"application":"nobody"}"#, on: "2021-05-28")]) }
+        try t.importLines(more + [line("PersonalDataErased", #"{"application":"B7","reason":"art. 17"}"#, on: "2021-05-07")])
+        #expect(try t.ledger.verify().erasedApplications == 1)
+        for (position, expected) in [(13, true), (19, false), (52, true)] {
+            guard case let .applicationSubmitted(e)? = try t.ledger.event(at: UInt64(position))?.event else {
+                Issue.record("no application at \(position)"); continue
+            }
+            #expect((e.leader?.name == "B") == expected, "position \(position): \(String(describing: e.leader))")
+        }
+    }
+
+    @Test("random bytes do not repeat across the generator's refills; any length is served")
+    func randomBytes() {
+        var seen = Set<[UInt8]>()
+        for _ in 0..<2_000 { seen.insert(SecureRandom.bytes(16)) }
+        #expect(seen.count == 2_000)
+        let long = SecureRandom.bytes(10_000)
+        #expect(long.count == 10_000 && Set(long).count > 200)
+        #expect(SecureRandom.bytes(0).isEmpty)
+    }
+
     /// A projection that notes whether it ever saw a leader.
     struct LeaderWatcher: Projection {
         let name = "leader-watcher"

@@ -1,4 +1,5 @@
 import Crypto
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -22,6 +23,12 @@ final class PersonalKeyStore: @unchecked Sendable {
     private let fd: Int32
     /// Set when a key was written or erased since the last ``sync()``.
     private var unsynced = false
+    /// Keys of the open write transaction, by slot, not yet in the file:
+    /// ``sync()`` writes them with one `pwrite` per run of slots (an import
+    /// creates a key per application) before the transaction commits. Readers
+    /// of other transactions never name these slots; the lock only keeps their
+    /// look-up apart from the writer's changes.
+    private let staged = Mutex<[UInt32: [UInt8]]>([:])
 
     /// Opens (with `writable`, creates) the key file and the index table.
     init(directory: String, writable: Bool, _ txn: Transaction) throws {
@@ -64,6 +71,7 @@ final class PersonalKeyStore: @unchecked Sendable {
     }
 
     private func readSlot(_ slot: UInt32) -> [UInt8]? {
+        if let key = staged.withLock({ $0[slot] }) { return key }
         guard fd >= 0 else { return nil }
         var key = [UInt8](repeating: 0, count: Self.keyLength)
         let n = key.withUnsafeMutableBytes { pread(fd, $0.baseAddress, Self.keyLength, off_t(slot) * off_t(Self.keyLength)) }
@@ -72,10 +80,24 @@ final class PersonalKeyStore: @unchecked Sendable {
         return key
     }
 
-    private func writeSlot(_ slot: UInt32, _ key: [UInt8]) throws {
-        let n = key.withUnsafeBytes { pwrite(fd, $0.baseAddress, Self.keyLength, off_t(slot) * off_t(Self.keyLength)) }
-        guard n == Self.keyLength else {
-            throw LedgerError(.storage, "cannot write the key store \(path): \(String(cString: strerror(errno)))")
+    /// Keeps a new key for `slot` until ``sync()``.
+    private func stage(_ slot: UInt32, _ key: [UInt8]) {
+        staged.withLock { $0[slot] = key }
+        unsynced = true
+    }
+
+    /// Writes `bytes` (whole keys) at `slot` and the slots after it.
+    private func writeSlots(_ slot: UInt32, _ bytes: [UInt8]) throws {
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes {
+                pwrite(fd, $0.baseAddress! + written, bytes.count - written, off_t(slot) * off_t(Self.keyLength) + off_t(written))
+            }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                throw LedgerError(.storage, "cannot write the key store \(path): \(String(cString: strerror(errno)))")
+            }
+            written += n
         }
         unsynced = true
     }
@@ -88,9 +110,8 @@ final class PersonalKeyStore: @unchecked Sendable {
         }
         guard create else { return nil }
         let slot = UInt32(try txn.count(table))
-        // BoringSSL's generator, seeded by the system: no system call per key.
-        let key = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
-        try writeSlot(slot, key)
+        let key = SecureRandom.bytes(Self.keyLength)
+        stage(slot, key)
         try setEntry(application, state: Self.liveState, slot: slot, txn)
         return key
     }
@@ -100,7 +121,7 @@ final class PersonalKeyStore: @unchecked Sendable {
     func install(_ key: [UInt8], for application: String, _ txn: Transaction) throws {
         guard key.count == Self.keyLength, try entry(application, txn) == nil else { return }
         let slot = UInt32(try txn.count(table))
-        try writeSlot(slot, key)
+        stage(slot, key)
         try setEntry(application, state: Self.liveState, slot: slot, txn)
     }
 
@@ -114,7 +135,8 @@ final class PersonalKeyStore: @unchecked Sendable {
             return false
         }
         guard entry.state == Self.liveState else { return false }
-        try writeSlot(entry.slot, [UInt8](repeating: 0, count: Self.keyLength))
+        staged.withLock { _ = $0.removeValue(forKey: entry.slot) }
+        try writeSlots(entry.slot, [UInt8](repeating: 0, count: Self.keyLength))
         try sync()
         try setEntry(application, state: Self.erasedState, slot: entry.slot, txn)
         return true
@@ -147,6 +169,17 @@ final class PersonalKeyStore: @unchecked Sendable {
     /// Makes the key file durable; called before the transaction that refers to
     /// its new or erased keys commits.
     func sync() throws {
+        let keys = staged.withLock { staged in
+            defer { staged.removeAll() }
+            return staged.sorted { $0.key < $1.key }
+        }
+        var start = 0
+        while start < keys.count {
+            var end = start + 1
+            while end < keys.count && keys[end].key == keys[end - 1].key + 1 { end += 1 }
+            try writeSlots(keys[start].key, Array(keys[start..<end].map(\.value).joined()))
+            start = end
+        }
         guard unsynced else { return }
         guard fdatasync(fd) == 0 else {
             throw LedgerError(.storage, "cannot sync the key store \(path): \(String(cString: strerror(errno)))")
@@ -171,7 +204,8 @@ struct PersonalKeys {
             // Erased before: nothing personal is kept for it any more.
             return []
         }
-        let box = try AES.GCM.seal(plaintext, using: SymmetricKey(data: key), authenticating: Array(application.utf8))
+        let box = try AES.GCM.seal(plaintext, using: SymmetricKey(data: key), nonce: try AES.GCM.Nonce(data: SecureRandom.bytes(12)),
+                                   authenticating: Array(application.utf8))
         guard let combined = box.combined else { throw LedgerError(.storage, "AES-GCM gave no combined box") }
         return Array(combined)
     }

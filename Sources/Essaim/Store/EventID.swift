@@ -50,8 +50,7 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible {
 
     /// A new random (version 4) identifier.
     public static func random() -> EventID {
-        // BoringSSL's generator, seeded by the system: no system call per id.
-        var b = SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) }
+        var b = SecureRandom.bytes(16)
         b[6] = b[6] & 0x0F | 0x40
         b[8] = b[8] & 0x3F | 0x80
         return EventID(bytes: b)!
