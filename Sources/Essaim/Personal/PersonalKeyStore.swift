@@ -24,8 +24,8 @@ final class PersonalKeyStore: @unchecked Sendable {
     /// Set when a key was written or erased since the last ``sync()``.
     private var unsynced = false
     /// Keys of the open write transaction, by slot, not yet in the file:
-    /// ``sync()`` writes them with one `pwrite` per run of slots (an import
-    /// creates a key per application) before the transaction commits. Readers
+    /// written with one `pwrite` per run of slots (an import creates a key per
+    /// application) by ``sync()``, before the transaction commits. Readers
     /// of other transactions never name these slots; the lock only keeps their
     /// look-up apart from the writer's changes.
     private let staged = Mutex<[UInt32: [UInt8]]>([:])
@@ -80,10 +80,30 @@ final class PersonalKeyStore: @unchecked Sendable {
         return key
     }
 
-    /// Keeps a new key for `slot` until ``sync()``.
-    private func stage(_ slot: UInt32, _ key: [UInt8]) {
-        staged.withLock { $0[slot] = key }
+    /// Keeps a new key for `slot` until ``sync()``, or until 4,096 are kept
+    /// (written then, so a long import does not hold them all).
+    private func stage(_ slot: UInt32, _ key: [UInt8]) throws {
+        let count = staged.withLock { staged in
+            staged[slot] = key
+            return staged.count
+        }
         unsynced = true
+        if count >= 4_096 { try writeStaged() }
+    }
+
+    /// Writes the staged keys, one `pwrite` per run of consecutive slots.
+    private func writeStaged() throws {
+        let keys = staged.withLock { staged in
+            defer { staged.removeAll() }
+            return staged.sorted { $0.key < $1.key }
+        }
+        var start = 0
+        while start < keys.count {
+            var end = start + 1
+            while end < keys.count && keys[end].key == keys[end - 1].key + 1 { end += 1 }
+            try writeSlots(keys[start].key, Array(keys[start..<end].map(\.value).joined()))
+            start = end
+        }
     }
 
     /// Writes `bytes` (whole keys) at `slot` and the slots after it.
@@ -111,7 +131,7 @@ final class PersonalKeyStore: @unchecked Sendable {
         guard create else { return nil }
         let slot = UInt32(try txn.count(table))
         let key = SecureRandom.bytes(Self.keyLength)
-        stage(slot, key)
+        try stage(slot, key)
         try setEntry(application, state: Self.liveState, slot: slot, txn)
         return key
     }
@@ -121,7 +141,7 @@ final class PersonalKeyStore: @unchecked Sendable {
     func install(_ key: [UInt8], for application: String, _ txn: Transaction) throws {
         guard key.count == Self.keyLength, try entry(application, txn) == nil else { return }
         let slot = UInt32(try txn.count(table))
-        stage(slot, key)
+        try stage(slot, key)
         try setEntry(application, state: Self.liveState, slot: slot, txn)
     }
 
@@ -169,17 +189,7 @@ final class PersonalKeyStore: @unchecked Sendable {
     /// Makes the key file durable; called before the transaction that refers to
     /// its new or erased keys commits.
     func sync() throws {
-        let keys = staged.withLock { staged in
-            defer { staged.removeAll() }
-            return staged.sorted { $0.key < $1.key }
-        }
-        var start = 0
-        while start < keys.count {
-            var end = start + 1
-            while end < keys.count && keys[end].key == keys[end - 1].key + 1 { end += 1 }
-            try writeSlots(keys[start].key, Array(keys[start..<end].map(\.value).joined()))
-            start = end
-        }
+        try writeStaged()
         guard unsynced else { return }
         guard fdatasync(fd) == 0 else {
             throw LedgerError(.storage, "cannot sync the key store \(path): \(String(cString: strerror(errno)))")
