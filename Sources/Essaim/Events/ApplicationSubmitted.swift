@@ -161,7 +161,7 @@ extension ApplicationSubmitted: CatalogueEvent {
 
     func apply(to entities: Entities, _ context: EventContext) throws {
         var record = ApplicationRecord(cohort: cohort, company: company.id, segments: segments ?? [])
-        for (metric, value) in Metric.values(baseline) { record.baseline[metric] = value }
+        Metric.forEach(in: baseline) { metric, value in record.baseline[metric] = value }
         entities.applications.put(application, record)
         var program: String?
         try entities.cohorts.update(cohort) {

@@ -67,15 +67,10 @@ final class Cursor {
     /// Stores `value` under `key` and moves the cursor there. `append` tells
     /// LMDB the key sorts after every existing key: it then fills the last page
     /// instead of splitting it in half.
-    func put(_ key: [UInt8], _ value: [UInt8], append: Bool) throws {
+    func put(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, append: Bool) throws {
         guard let handle else { preconditionFailure("cursor used after close") }
-        let rc = key.withUnsafeBytes { k in
-            value.withUnsafeBytes { v in
-                var keyVal = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
-                var val = MDB_val(mv_size: v.count, mv_data: UnsafeMutableRawPointer(mutating: v.baseAddress))
-                return mdb_cursor_put(handle, &keyVal, &val, append ? UInt32(MDB_APPEND) : 0)
-            }
-        }
-        try LMDBError.check(rc, "writing \(db.name)")
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        try LMDBError.check(mdb_cursor_put(handle, &k, &v, append ? UInt32(MDB_APPEND) : 0), "writing \(db.name)")
     }
 }

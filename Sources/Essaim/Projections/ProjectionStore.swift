@@ -40,14 +40,14 @@ struct LMDBProjectionStore: ProjectionStore {
     /// Writes the batch in key order through one cursor; keys past the table's
     /// last key are appended, so a table filled from empty gets full pages.
     func write(_ batch: consuming ProjectionWriteBatch) throws {
-        let entries = batch.sorted()
-        guard !entries.isEmpty else { return }
+        guard batch.count > 0 else { return }
+        var batch = batch
         try txn.withCursor(table) { cursor in
             var last: [UInt8]? = try cursor.last().map { Array($0.key) }
-            for (key, value) in entries {
-                let append = last.map { ProjectionWriteBatch.precedes($0, key) } ?? true
+            try batch.forEachSorted { key, value in
+                let append = last.map { last in last.withUnsafeBytes { ProjectionWriteBatch.precedes($0, key) } } ?? true
                 try cursor.put(key, value, append: append)
-                if append { last = key }
+                if append { last = Array(key) }
             }
         }
     }
@@ -58,26 +58,55 @@ struct LMDBProjectionStore: ProjectionStore {
 
 /// Records stored together at the end of a fold, written in key order: LMDB
 /// then touches each page once, in sequence, instead of copying and splitting
-/// pages at random.
+/// pages at random. Keys and values live in one buffer (no allocation per
+/// record), and sorting moves small fixed-size entries.
 struct ProjectionWriteBatch {
-    private var entries: [(key: [UInt8], value: [UInt8])] = []
+    /// Each record's key and value, one after the other.
+    private var buffer = ByteWriter(capacity: 1 << 16)
+    private var entries: [Entry] = []
+
+    private struct Entry {
+        /// The key's first 8 bytes, big-endian, zero-padded: orders most pairs without reading the buffer.
+        var prefix: UInt64
+        var key: Int32
+        var value: Int32
+        var end: Int32
+    }
 
     var count: Int { entries.count }
 
-    /// Adds a record; each key is added once.
-    mutating func add(_ key: [UInt8], _ value: [UInt8]) { entries.append((key, value)) }
+    /// Adds a record under `kind` + `id`, its value written by `encode`; each key is added once.
+    mutating func add(_ kind: RecordKind, _ id: String, _ encode: (inout ByteWriter) -> Void) {
+        let key = buffer.bytes.count
+        buffer.u8(kind.rawValue)
+        buffer.raw(id.utf8)
+        let value = buffer.bytes.count
+        encode(&buffer)
+        entries.append(Entry(prefix: 0, key: Int32(key), value: Int32(value), end: Int32(buffer.bytes.count)))
+    }
 
-    /// The records in key order (bytes compared as LMDB compares keys).
-    consuming func sorted() -> [(key: [UInt8], value: [UInt8])] {
-        entries.sort { Self.precedes($0.key, $1.key) }
-        return entries
+    /// Sorts the records and calls `body` with each key and value in key order
+    /// (bytes compared as LMDB compares keys).
+    mutating func forEachSorted(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) rethrows {
+        try buffer.bytes.withUnsafeBytes { bytes in
+            func key(_ e: Entry) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[Int(e.key)..<Int(e.value)]) }
+            for index in entries.indices {
+                var prefix: UInt64 = 0
+                for byte in key(entries[index]).prefix(8) { prefix = prefix << 8 | UInt64(byte) }
+                let length = min(8, Int(entries[index].value - entries[index].key))
+                entries[index].prefix = length == 8 ? prefix : prefix << (8 * UInt64(8 - length))
+            }
+            entries.sort { a, b in a.prefix != b.prefix ? a.prefix < b.prefix : Self.precedes(key(a), key(b)) }
+            for e in entries {
+                try body(key(e), UnsafeRawBufferPointer(rebasing: bytes[Int(e.value)..<Int(e.end)]))
+            }
+        }
     }
 
     /// Whether `a` sorts before `b`: bytes compared unsigned, a prefix first.
-    static func precedes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        let order = a.withUnsafeBufferPointer { a in
-            b.withUnsafeBufferPointer { b in memcmp(a.baseAddress!, b.baseAddress!, min(a.count, b.count)) }
-        }
+    static func precedes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        let common = min(a.count, b.count)
+        let order = common == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, common)
         return order != 0 ? order < 0 : a.count < b.count
     }
 }
@@ -87,7 +116,8 @@ extension ProjectionStore {
     /// the store is the ledger's table).
     func write(_ batch: consuming ProjectionWriteBatch) throws {
         if let table = self as? LMDBProjectionStore { return try table.write(batch) }
-        for (key, value) in batch.sorted() { try set(value, for: key) }
+        var batch = batch
+        try batch.forEachSorted { key, value in try set(Array(value), for: Array(key)) }
     }
 }
 

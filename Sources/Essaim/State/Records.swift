@@ -260,10 +260,12 @@ enum Metric: String, CaseIterable {
         }
     }
 
-    static func values(_ figures: Figures?) -> [(Metric, Int64)] {
-        guard let figures else { return [] }
-        return [(.revenueEur, figures.revenueEur), (.exportRevenueEur, figures.exportRevenueEur), (.headcount, figures.headcount)]
-            .compactMap { metric, value in value.map { (metric, $0) } }
+    /// Calls `body` with each figure given, in report order (no array: folds call it per event).
+    static func forEach(in figures: Figures?, _ body: (Metric, Int64) -> Void) {
+        guard let figures else { return }
+        if let value = figures.revenueEur { body(.revenueEur, value) }
+        if let value = figures.exportRevenueEur { body(.exportRevenueEur, value) }
+        if let value = figures.headcount { body(.headcount, value) }
     }
 }
 
@@ -278,9 +280,9 @@ extension PerMetric<MeasurementRecord> {
     /// Keeps, per metric, the figure of the measurement with the greatest
     /// business time; on equal times the later position (this one) wins.
     mutating func record(_ figures: Figures?, _ context: EventContext) {
-        for (metric, value) in Metric.values(figures) {
+        Metric.forEach(in: figures) { metric, value in
             let measurement = MeasurementRecord(instant: context.occurredAt.instant.microseconds, position: context.position, value: value)
-            if let current = self[metric], current.instant > measurement.instant { continue }
+            if let current = self[metric], current.instant > measurement.instant { return }
             self[metric] = measurement
         }
     }

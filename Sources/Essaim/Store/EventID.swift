@@ -20,6 +20,13 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible {
     /// An identifier from its 16 bytes.
     public init?<C: Collection<UInt8>>(bytes: C) {
         guard bytes.count == 16 else { return nil }
+        if let halves = bytes.withContiguousStorageIfAvailable({ b in
+            let raw = UnsafeRawBufferPointer(b)
+            return (UInt64(bigEndian: raw.loadUnaligned(as: UInt64.self)), UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        }) {
+            (high, low) = halves
+            return
+        }
         var high: UInt64 = 0, low: UInt64 = 0
         for (i, byte) in bytes.enumerated() {
             if i < 8 { high = high << 8 | UInt64(byte) } else { low = low << 8 | UInt64(byte) }
