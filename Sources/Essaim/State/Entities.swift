@@ -127,6 +127,9 @@ final class Entities: EventFolder {
     private var applied = 0
     /// Each territory with its ancestors, once looked up (see `reachScopes`).
     var ancestry: [String: [String]] = [:]
+    /// Reach changes per company territory (the empty id: none) not yet rolled
+    /// up into the reach records (see `settleReach`).
+    var pendingReach: [String: ReachDelta] = [:]
 
     // The kinds every fold touches, held directly (the hot path).
     let territories: RecordCache<TerritoryRecord>
@@ -222,6 +225,7 @@ final class Entities: EventFolder {
 
     /// Writes every changed record to the store and empties the caches.
     func finish() throws {
+        try settleReach()
         // In key order: into an empty table, every record is then an append.
         for cache in created.sorted(by: { $0.kind.rawValue < $1.kind.rawValue }) { try cache.flush() }
         load = true

@@ -19,6 +19,32 @@ struct ReachShare: Equatable {
     }
 }
 
+/// What company changes add to the reach of the territories they lie in,
+/// summed per territory while a fold runs and added to the territory's record
+/// and its ancestors' when the fold writes back: once per territory rather than
+/// once per change (the roll-up was a seventh of a replay's instructions).
+struct ReachDelta {
+    var companies = 0, members = 0, applicants = 0, participants = 0, inSeveralNetworks = 0
+    /// Companies reached per network.
+    var networks: [String: Int] = [:]
+
+    /// Moves the counts from a company's share `old` (none: a new company) to `new`.
+    mutating func change(from old: ReachShare?, to new: ReachShare?) {
+        func counted(_ share: ReachShare?) -> Bool { share.map { !$0.networks.isEmpty } ?? false }
+        let was = counted(old), now = counted(new)
+        func delta(_ flag: (ReachShare) -> Bool) -> Int { (now && flag(new!) ? 1 : 0) - (was && flag(old!) ? 1 : 0) }
+        companies += (now ? 1 : 0) - (was ? 1 : 0)
+        members += delta(\.member)
+        applicants += delta(\.applicant)
+        participants += delta(\.participant)
+        inSeveralNetworks += delta { $0.networks.count > 1 }
+        let before = was ? old!.networks : [], after = now ? new!.networks : []
+        guard before != after else { return }
+        for network in before where !after.contains(network) { networks[network, default: 0] -= 1 }
+        for network in after where !before.contains(network) { networks[network, default: 0] += 1 }
+    }
+}
+
 /// The reach of a territory (its companies and those below it), or of every
 /// company: the figures of `essaim query reach`, kept as companies change.
 struct ReachRecord: StoredRecord, Equatable {
@@ -34,20 +60,14 @@ struct ReachRecord: StoredRecord, Equatable {
             && a.networks.map(\.network) == b.networks.map(\.network) && a.networks.map(\.companies) == b.networks.map(\.companies)
     }
 
-    /// Moves the counts from a company's share `old` (none: a new company) to `new`.
-    mutating func change(from old: ReachShare?, to new: ReachShare?) {
-        func counted(_ share: ReachShare?) -> Bool { share.map { !$0.networks.isEmpty } ?? false }
-        let was = counted(old), now = counted(new)
-        func delta(_ flag: (ReachShare) -> Bool) -> Int { (now && flag(new!) ? 1 : 0) - (was && flag(old!) ? 1 : 0) }
-        companies += (now ? 1 : 0) - (was ? 1 : 0)
-        members += delta(\.member)
-        applicants += delta(\.applicant)
-        participants += delta(\.participant)
-        inSeveralNetworks += delta { $0.networks.count > 1 }
-        let before = was ? old!.networks : [], after = now ? new!.networks : []
-        guard before != after else { return }
-        for network in before where !after.contains(network) { count(network, -1) }
-        for network in after where !before.contains(network) { count(network, 1) }
+    /// Adds what companies' changes added to a territory's own reach.
+    mutating func apply(_ delta: ReachDelta) {
+        companies += delta.companies
+        members += delta.members
+        applicants += delta.applicants
+        participants += delta.participants
+        inSeveralNetworks += delta.inSeveralNetworks
+        for (network, change) in delta.networks where change != 0 { count(network, change) }
     }
 
     /// Adds `delta` to `network`'s count, keeping the list in id order without zeros.
@@ -106,11 +126,20 @@ extension Entities {
         }
     }
 
-    /// Moves a company's share in every company's reach, its territory's and its ancestors'.
+    /// Moves a company's share in the reach of its territory (the empty id: none).
     private func spread(from old: ReachShare?, to new: ReachShare?, over territory: String?) throws {
-        for scope in try reachScopes(territory) {
-            try reaches.upsert(scope, initial: { ReachRecord() }) { $0.change(from: old, to: new) }
+        pendingReach[territory ?? "", default: ReachDelta()].change(from: old, to: new)
+    }
+
+    /// Adds the pending changes to every company's reach, each territory's and
+    /// its ancestors'; the fold calls it before writing back.
+    func settleReach() throws {
+        for (territory, delta) in pendingReach {
+            for scope in try reachScopes(territory.isEmpty ? nil : territory) {
+                try reaches.upsert(scope, initial: { ReachRecord() }) { $0.apply(delta) }
+            }
         }
+        pendingReach.removeAll(keepingCapacity: true)
     }
 
     /// The empty id (every company), then `territory` and its ancestors (a
