@@ -289,6 +289,25 @@ import Testing
         #expect(occurrences("A2") == 1 && occurrences("A3") == 1 && occurrences("elsewhere") == 1)
     }
 
+    @Test("replay decodes on a second thread, a chunk at a time: the same read models over several chunks; a record that does not decode stops it and changes nothing")
+    func replayInChunks() throws {
+        let t = try TemporaryLedger()
+        try t.ledger.importJSONLines(WorkloadGenerator(events: 10_000, seed: 5).map(\.jsonLine).joined(separator: "\n"))
+        func readModels() throws -> [(key: [UInt8], value: [UInt8])] {
+            try t.ledger.read { txn in try t.ledger.projections.store(for: ReadModelsProjection(), txn).entries(withPrefix: []) }
+        }
+        let incremental = try readModels()
+        #expect(try t.ledger.replay() == 10_000)
+        let replayed = try readModels()
+        #expect(incremental.map(\.key) == replayed.map(\.key) && incremental.map(\.value) == replayed.map(\.value))
+
+        // An unknown storage layout at position 9,000 (past the first chunks).
+        try IntegrityTests.tamper(t.ledger, at: 9_000) { $0[0] = 0x7F }
+        #expect(throws: LedgerError.self) { try t.ledger.replay() }
+        let after = try readModels()
+        #expect(after.map(\.key) == replayed.map(\.key) && after.map(\.value) == replayed.map(\.value))
+    }
+
     @Test("verify notices a read model that differs from the log")
     func verifyNotices() throws {
         let t = try world()

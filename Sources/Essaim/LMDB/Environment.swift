@@ -94,8 +94,11 @@ final class Environment: @unchecked Sendable {
     }
 
     /// Runs `body` in a read-only transaction that sees one consistent snapshot.
-    func read<T>(_ body: (Transaction) throws -> T) throws -> T {
-        try withTransaction(readOnly: true, body)
+    /// Without `adoptingResize`, a map another process grew is an error rather
+    /// than waited for (a thread whose caller holds a transaction must not wait
+    /// for every transaction to end).
+    func read<T>(adoptingResize: Bool = true, _ body: (Transaction) throws -> T) throws -> T {
+        try withTransaction(readOnly: true, adoptingResize: adoptingResize, body)
     }
 
     /// Runs `body` in the (single) write transaction; commits on return, aborts on throw.
@@ -128,14 +131,14 @@ final class Environment: @unchecked Sendable {
         try resize(to: min(maximumMapSize, Self.roundUp(wanted)))
     }
 
-    private func withTransaction<T>(readOnly: Bool, _ body: (Transaction) throws -> T) throws -> T {
+    private func withTransaction<T>(readOnly: Bool, adoptingResize: Bool = true, _ body: (Transaction) throws -> T) throws -> T {
         while true {
             gate.lockShared()
             var raw: OpaquePointer?
             let rc = mdb_txn_begin(handle, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &raw)
             guard rc == 0, let raw else {
                 gate.unlock()
-                if rc == MDB_MAP_RESIZED {
+                if rc == MDB_MAP_RESIZED && adoptingResize {
                     // Another process grew the map: adopt its size, with no transaction
                     // of this process active, as LMDB requires.
                     try resize(to: 0)

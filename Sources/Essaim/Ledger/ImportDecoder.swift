@@ -8,8 +8,9 @@ import Glibc
 ///
 /// The decoder stops at the first line that does not decode (the appending
 /// thread reports it when its turn comes, so an earlier refusal still wins) and
-/// at ``stop()``. Memory is bounded: at most a few chunks wait at any time.
-final class ImportDecoder: @unchecked Sendable {
+/// at ``stop()``. Memory is bounded: at most a few chunks wait at any time
+/// (``ChunkPipe``).
+final class ImportDecoder {
     enum Item {
         /// A decoded event and its 1-based line number in its file.
         case event(NewEvent, line: Int)
@@ -30,79 +31,19 @@ final class ImportDecoder: @unchecked Sendable {
     private static let chunkSize = 2_048
     private static let waitingChunks = 8
 
-    private let paths: [String]
-    private var mutex = pthread_mutex_t()
-    private var changed = pthread_cond_t()
-    private var ready: [Chunk] = []
-    private var finished = false
-    private var stopped = false
-    private var thread: pthread_t?
+    private let pipe: ChunkPipe<Chunk>
 
     init(paths: [String]) {
-        self.paths = paths
-        pthread_mutex_init(&mutex, nil)
-        pthread_cond_init(&changed, nil)
-        let box = Unmanaged.passRetained(self).toOpaque()
-        var thread = pthread_t()
-        let started = pthread_create(&thread, nil, { argument in
-            let decoder = Unmanaged<ImportDecoder>.fromOpaque(argument!).takeRetainedValue()
-            decoder.run()
-            return nil
-        }, box)
-        if started == 0 {
-            self.thread = thread
-        } else {
-            // No second thread: decode on the caller's thread as chunks are asked for.
-            Unmanaged<ImportDecoder>.fromOpaque(box).release()
-        }
-    }
-
-    deinit {
-        pthread_cond_destroy(&changed)
-        pthread_mutex_destroy(&mutex)
+        pipe = ChunkPipe(waiting: Self.waitingChunks) { publish in Self.decode(paths, publish) }
     }
 
     /// The next chunk in file order, or `nil` after the last.
-    func next() -> Chunk? {
-        if thread == nil && !finished { run() }
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        while ready.isEmpty && !finished { pthread_cond_wait(&changed, &mutex) }
-        guard !ready.isEmpty else { return nil }
-        let chunk = ready.removeFirst()
-        pthread_cond_broadcast(&changed)
-        return chunk
-    }
+    func next() -> Chunk? { pipe.next() }
 
     /// Stops the decoding thread and waits for it; call once, when done.
-    func stop() {
-        pthread_mutex_lock(&mutex)
-        stopped = true
-        pthread_cond_broadcast(&changed)
-        pthread_mutex_unlock(&mutex)
-        if let thread { pthread_join(thread, nil) }
-        thread = nil
-    }
+    func stop() { pipe.stop() }
 
-    /// Hands a chunk over; returns `false` when the consumer has stopped.
-    private func publish(_ chunk: Chunk) -> Bool {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        // Without a second thread there is no one to wait for.
-        while thread != nil && ready.count >= Self.waitingChunks && !stopped { pthread_cond_wait(&changed, &mutex) }
-        if stopped { return false }
-        ready.append(chunk)
-        pthread_cond_broadcast(&changed)
-        return true
-    }
-
-    private func run() {
-        defer {
-            pthread_mutex_lock(&mutex)
-            finished = true
-            pthread_cond_broadcast(&changed)
-            pthread_mutex_unlock(&mutex)
-        }
+    private static func decode(_ paths: [String], _ publish: (Chunk) -> Bool) {
         var lines = 0, bytesBefore = 0
         for path in paths {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -114,7 +55,7 @@ final class ImportDecoder: @unchecked Sendable {
             defer { close(fd) }
             var reader = LineReader(fd: fd, maximumLength: EventLine.maximumLength)
             var items: [Item] = []
-            items.reserveCapacity(Self.chunkSize)
+            items.reserveCapacity(chunkSize)
             var number = 0
             do {
                 while let line = try reader.next() {
@@ -129,7 +70,7 @@ final class ImportDecoder: @unchecked Sendable {
                         _ = publish(Chunk(source: path, items: items, lines: lines, bytes: bytesBefore + reader.bytesRead))
                         return
                     }
-                    if items.count == Self.chunkSize {
+                    if items.count == chunkSize {
                         guard publish(Chunk(source: path, items: items, lines: lines, bytes: bytesBefore + reader.bytesRead)) else { return }
                         items.removeAll(keepingCapacity: true)
                     }

@@ -121,8 +121,46 @@ extension Ledger {
         } ?? projections.all
         return try write { txn in
             let log = log(txn)
-            try projections.rebuild(chosen, log: log, fromScratch: true, txn, progress: progress)
-            return try log.head()
+            let head = try log.head()
+            // Nothing in this transaction changes the log: a read snapshot on a
+            // second thread sees the same events, and decodes them meanwhile.
+            try projections.rebuild(chosen, log: log, fromScratch: true, txn, progress: progress) { first in
+                self.decodedEvents(from: first, through: head)
+            }
+            return head
+        }
+    }
+
+    /// The stored events from `first` through `last`, decoded (without personal
+    /// data) on a second thread in a read transaction of its own, a chunk at a
+    /// time. The committed log must hold them: a replay, whose transaction
+    /// writes only read models, folds them while the next chunk decodes.
+    func decodedEvents(from first: UInt64, through last: UInt64) -> ChunkPipe<DecodedEvents> {
+        ChunkPipe(waiting: 4) { [self] publish in
+            do {
+                try storage {
+                    try environment.read(adoptingResize: false) { txn in
+                        let log = log(txn)
+                        guard try log.head() >= last else {
+                            throw LedgerError(.storage, "the log changed under a replay (head \(try log.head()), expected \(last))")
+                        }
+                        var chunk: [RecordedEvent] = []
+                        chunk.reserveCapacity(4_096)
+                        var going = true
+                        try log.forEachStored(from: first, through: last) { position, bytes in
+                            chunk.append(try RecordedEvent(stored: bytes, position: position))
+                            if chunk.count == 4_096 {
+                                going = publish(.success(chunk))
+                                chunk.removeAll(keepingCapacity: true)
+                            }
+                            return going
+                        }
+                        if going && !chunk.isEmpty { _ = publish(.success(chunk)) }
+                    }
+                }
+            } catch {
+                _ = publish(.failure(error))
+            }
         }
     }
 

@@ -130,8 +130,12 @@ struct ProjectionSet: Sendable {
 
     /// Rebuilds `projections` from position 1 (or catches up from their checkpoint
     /// when their schema is unchanged), in the given write transaction.
+    /// `decoded`, given the first position to fold, may hand the events over
+    /// already decoded (on a second thread, ``Ledger/decodedEvents(from:through:)``):
+    /// only when `log` holds nothing this transaction wrote.
     func rebuild(_ projections: [any Projection], log: some EventLogReader, fromScratch: Bool, _ txn: Transaction,
-                 progress: ((UInt64) -> Void)? = nil) throws {
+                 progress: ((UInt64) -> Void)? = nil,
+                 decoded: ((UInt64) -> ChunkPipe<DecodedEvents>)? = nil) throws {
         var runs: [(start: UInt64, folder: any EventFolder)] = []
         for projection in projections {
             let checkpoint = try ProjectionCheckpoint.read(projection.name, table: table, txn: txn)
@@ -144,11 +148,20 @@ struct ProjectionSet: Sendable {
             }
         }
         let first = runs.map(\.start).min() ?? 1
-        try log.forEachStored(from: first, through: .max) { position, bytes in
-            let event = try RecordedEvent(stored: bytes, position: position)
-            for run in runs where position >= run.start { try run.folder.apply(event) }
-            if position % 65_536 == 0 { progress?(position) }
-            return true
+        func fold(_ event: RecordedEvent) throws {
+            for run in runs where event.position >= run.start { try run.folder.apply(event) }
+            if event.position % 65_536 == 0 { progress?(event.position) }
+        }
+        if let pipe = decoded?(first) {
+            defer { pipe.stop() }
+            while let chunk = pipe.next() {
+                for event in try chunk.get() { try fold(event) }
+            }
+        } else {
+            try log.forEachStored(from: first, through: .max) { position, bytes in
+                try fold(RecordedEvent(stored: bytes, position: position))
+                return true
+            }
         }
         for run in runs { try run.folder.finish() }
         let head = try log.head()

@@ -1,0 +1,108 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a producer on a second thread and hands what it makes to the calling
+/// thread in order, a chunk at a time; at most `waiting` chunks wait, so memory
+/// stays bounded however long the run. Decoding then overlaps with the work
+/// that consumes it (JSON Lines on import, stored records on replay).
+///
+/// When no thread can be started, the producer runs on the consumer's thread
+/// at its first ``next()`` (every chunk then waits: only for small inputs).
+final class ChunkPipe<Chunk>: @unchecked Sendable {
+    /// Makes the chunks; `publish` hands one over and returns `false` once the
+    /// consumer has stopped (the producer should then return).
+    typealias Producer = (_ publish: (Chunk) -> Bool) -> Void
+
+    private let waiting: Int
+    private var produce: Producer?
+    private var mutex = pthread_mutex_t()
+    private var changed = pthread_cond_t()
+    private var ready: [Chunk] = []
+    private var finished = false
+    private var stopped = false
+    private var thread: pthread_t?
+
+    init(waiting: Int, _ produce: @escaping Producer) {
+        self.waiting = waiting
+        self.produce = produce
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&changed, nil)
+        // The thread holds the pipe until its producer returns.
+        let box = Unmanaged.passRetained(ThreadBody { [self] in run() }).toOpaque()
+        var thread = pthread_t()
+        // Held until `thread` is set: the producer reads it under the lock.
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        let started = pthread_create(&thread, nil, { argument in
+            Unmanaged<ThreadBody>.fromOpaque(argument!).takeRetainedValue().run()
+            return nil
+        }, box)
+        if started == 0 {
+            self.thread = thread
+        } else {
+            Unmanaged<ThreadBody>.fromOpaque(box).release()
+        }
+    }
+
+    deinit {
+        pthread_cond_destroy(&changed)
+        pthread_mutex_destroy(&mutex)
+    }
+
+    /// The next chunk, or `nil` after the last.
+    func next() -> Chunk? {
+        if thread == nil && !finished { run() }
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        while ready.isEmpty && !finished { pthread_cond_wait(&changed, &mutex) }
+        guard !ready.isEmpty else { return nil }
+        // At most `waiting` chunks: moving them down costs nothing.
+        let chunk = ready.removeFirst()
+        pthread_cond_broadcast(&changed)
+        return chunk
+    }
+
+    /// Stops the producer and waits for its thread; call once, when done
+    /// (also after an error, so the thread does not outlive the consumer).
+    func stop() {
+        pthread_mutex_lock(&mutex)
+        stopped = true
+        ready.removeAll()
+        pthread_cond_broadcast(&changed)
+        pthread_mutex_unlock(&mutex)
+        if let thread { pthread_join(thread, nil) }
+        thread = nil
+    }
+
+    private func publish(_ chunk: Chunk) -> Bool {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        // Without a second thread there is no one to wait for.
+        while thread != nil && ready.count >= waiting && !stopped { pthread_cond_wait(&changed, &mutex) }
+        if stopped { return false }
+        ready.append(chunk)
+        pthread_cond_broadcast(&changed)
+        return true
+    }
+
+    private func run() {
+        defer {
+            pthread_mutex_lock(&mutex)
+            finished = true
+            produce = nil
+            pthread_cond_broadcast(&changed)
+            pthread_mutex_unlock(&mutex)
+        }
+        produce?(publish)
+    }
+}
+
+/// What a thread started by ``ChunkPipe`` runs (a C thread entry cannot name a generic type).
+private final class ThreadBody {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
+}
+
+/// A run of stored events decoded on a second thread, or why decoding stopped.
+typealias DecodedEvents = Result<[RecordedEvent], any Error>
