@@ -121,7 +121,7 @@ extension Ledger {
         } ?? projections.all
         // The new read models are written before the old pages are free (at the
         // commit): room for a second copy, so a full map does not run it all twice.
-        try storage { try environment.reserve(bytes: environment.usedBytes) }
+        if !environment.isReadOnly { try storage { try environment.reserve(bytes: environment.usedBytes) } }
         return try write { txn in
             let log = log(txn)
             let head = try log.head()

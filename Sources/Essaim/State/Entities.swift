@@ -18,11 +18,16 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
     /// Ids to slots; `records` and `dirty` are indexed by slot. A record is
     /// `nil` when no event named it; dirty when it changed. The fold touches
     /// these several times per event, so they go without the runtime's
-    /// exclusivity checks (a tenth of a replay's instructions): no method of a
-    /// cache calls back into the same cache while it changes them.
+    /// exclusivity checks (a tenth of a replay's instructions): no change passed
+    /// to `modify` or `update` may use the same cache (debug builds check).
     @exclusivity(unchecked) private var slots = IDSlots()
     @exclusivity(unchecked) private var records: [Record?] = []
     @exclusivity(unchecked) private var dirty: [Bool] = []
+    #if DEBUG
+    /// Set while `modify`/`update` hold the records: a change that reached back
+    /// into the same cache would move them under its feet (debug builds trap).
+    private var changing = false
+    #endif
 
     init(_ kind: RecordKind, _ store: any ProjectionStore, load: Bool) {
         self.kind = kind
@@ -33,6 +38,9 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
     var count: Int { slots.count }
 
     private func slot(_ id: String) throws -> Int {
+        #if DEBUG
+        precondition(!changing, "a change of a \(Record.self) reached back into its own cache")
+        #endif
         if let slot = slots.slot(of: id) { return slot }
         let record = load ? try ReadModelRecords(store: store).get(kind, id, as: Record.self) : nil
         records.append(record)
@@ -46,6 +54,9 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
     }
 
     func put(_ id: String, _ record: Record) {
+        #if DEBUG
+        precondition(!changing, "a change of a \(Record.self) reached back into its own cache")
+        #endif
         if let slot = slots.slot(of: id) {
             records[slot] = record
             dirty[slot] = true
@@ -65,6 +76,10 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
     /// from `initial`; without `initial`, does nothing when it is absent.
     func modify(_ id: String, initial: (() -> Record)?, _ change: (inout Record, _ created: Bool) -> Void) throws {
         let slot = try slot(id)
+        #if DEBUG
+        changing = true
+        defer { changing = false }
+        #endif
         records.withUnsafeMutableBufferPointer { records in
             var created = false
             if records[slot] == nil {
@@ -80,6 +95,10 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
     /// Changes a record in place; does nothing when it is absent.
     func update(_ id: String, _ change: (inout Record) -> Void) throws {
         let slot = try slot(id)
+        #if DEBUG
+        changing = true
+        defer { changing = false }
+        #endif
         records.withUnsafeMutableBufferPointer { records in
             guard records[slot] != nil else { return }
             dirty[slot] = true
