@@ -287,6 +287,12 @@ import Testing
             return (0...(bytes.count - needle.count)).filter { Array(bytes[$0..<$0 + needle.count]) == needle }.count
         }
         #expect(occurrences("A2") == 1 && occurrences("A3") == 1 && occurrences("elsewhere") == 1)
+
+        // A large cohort (its attendees found through a table): the same round trip.
+        var large = cohort
+        large.applications = (1...60).map { "L\($0)" }
+        large.sessions = [SessionRecord(day: 18_900, position: 70, attendees: ["L60", "L1", "outsider", "L33"])]
+        #expect(try large.storedBytes.withUnsafeBytes { try CohortRecord(stored: $0) } == large)
     }
 
     @Test("replay decodes on a second thread, a chunk at a time: the same read models over several chunks; a record that does not decode stops it and changes nothing")

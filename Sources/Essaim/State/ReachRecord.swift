@@ -22,7 +22,7 @@ struct ReachShare: Equatable {
 /// What company changes add to the reach of the territories they lie in,
 /// summed per territory while a fold runs and added to the territory's record
 /// and its ancestors' when the fold writes back: once per territory rather than
-/// once per change (the roll-up was a seventh of a replay's instructions).
+/// once per change, which changed five records (territory, ancestors, all).
 struct ReachDelta {
     var companies = 0, members = 0, applicants = 0, participants = 0, inSeveralNetworks = 0
     /// Companies reached per network.

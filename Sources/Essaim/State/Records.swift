@@ -233,11 +233,15 @@ struct CohortRecord: StoredRecord, Equatable {
         // `applications`; one that is not (never, while the rules hold) as
         // `applications.count` and its id.
         w.varint(UInt64(sessions.count))
+        // A large cohort looks its attendees up in a table rather than the list.
+        let indexes = applications.count > 32 && !sessions.isEmpty
+            ? Dictionary(applications.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first }) : nil
         for s in sessions {
             w.zigzag(s.day); w.varint(s.position)
             w.varint(UInt64(s.attendees.count))
             for attendee in s.attendees {
-                if let index = applications.firstIndex(of: attendee) {
+                let index = if let indexes { indexes[attendee] } else { applications.firstIndex(of: attendee) }
+                if let index {
                     w.varint(UInt64(index))
                 } else {
                     w.varint(UInt64(applications.count)); w.text(attendee)
