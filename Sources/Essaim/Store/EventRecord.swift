@@ -38,9 +38,10 @@ struct EventRecord: Equatable {
     /// of the integrity chain.
     static func chainHash(previous: [UInt8], body: UnsafeRawBufferPointer) -> [UInt8] {
         var hasher = SHA256()
-        hasher.update(data: previous)
+        // Through raw buffers: `update(data:)` and the digest's `Sequence` walk bytes generically.
+        previous.withUnsafeBytes { hasher.update(bufferPointer: $0) }
         hasher.update(bufferPointer: body)
-        return Array(hasher.finalize())
+        return hasher.finalize().withUnsafeBytes { Array($0) }
     }
 
     /// The stored bytes, ``encode()`` followed by its chain hash, and that hash.
