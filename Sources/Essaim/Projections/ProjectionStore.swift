@@ -62,8 +62,14 @@ struct LMDBProjectionStore: ProjectionStore {
 /// record), and sorting moves small fixed-size entries.
 struct ProjectionWriteBatch {
     /// Each record's key and value, one after the other.
-    private var buffer = ByteWriter(capacity: 1 << 16)
+    private var buffer: ByteWriter
     private var entries: [Entry] = []
+
+    /// An empty batch with room for about `records` records.
+    init(records: Int) {
+        buffer = ByteWriter(capacity: records * 64)
+        entries.reserveCapacity(records)
+    }
 
     private struct Entry {
         /// The key's first 8 bytes, big-endian, zero-padded: orders most pairs without reading the buffer.

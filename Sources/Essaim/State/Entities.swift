@@ -107,7 +107,8 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
     }
 
     func flush() throws {
-        var batch = ProjectionWriteBatch()
+        // Sized for what changed: an append's write-back flushes every cache, most of them unchanged.
+        var batch = ProjectionWriteBatch(records: dirty.reduce(0) { $0 + ($1 ? 1 : 0) })
         records.withUnsafeBufferPointer { records in
             for slot in dirty.indices where dirty[slot] {
                 guard let record = records[slot] else { continue }
@@ -141,7 +142,7 @@ final class Entities: EventFolder {
     private var load: Bool
     /// The caches of further kinds (``records(_:as:)``), by kind byte.
     private var caches = [(any EntityCache)?](repeating: nil, count: 256)
-    /// Every cache, in creation order.
+    /// Every cache, in kind order (the order their records sort in).
     private var created: [any EntityCache] = []
     private var applied = 0
     /// Each territory with its ancestors, once looked up (see `reachScopes`).
@@ -190,7 +191,7 @@ final class Entities: EventFolder {
     private func register(_ cache: any EntityCache) {
         precondition(caches[Int(cache.kind.rawValue)] == nil, "record kind \(cache.kind.rawValue) is used twice")
         caches[Int(cache.kind.rawValue)] = cache
-        created.append(cache)
+        created.insert(cache, at: created.firstIndex { $0.kind.rawValue > cache.kind.rawValue } ?? created.endIndex)
     }
 
     /// The records of a further `kind`, its cache created on first use. A new
@@ -246,7 +247,7 @@ final class Entities: EventFolder {
     func finish() throws {
         try settleReach()
         // In key order: into an empty table, every record is then an append.
-        for cache in created.sorted(by: { $0.kind.rawValue < $1.kind.rawValue }) { try cache.flush() }
+        for cache in created { try cache.flush() }
         load = true
     }
 }

@@ -1,5 +1,3 @@
-import Crypto
-
 /// An event's identifier: a UUID, the ledger's idempotency key.
 ///
 /// Accepted in either case on import; always written in lower case (RFC 9562's
