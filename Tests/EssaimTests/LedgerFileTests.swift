@@ -109,3 +109,77 @@ extension LedgerFileTests {
         #expect(try ledger.read { txn in txn.mappedRegions() }.count == 1)
     }
 }
+
+/// The data file's length under `MDB_WRITEMAP`: room allocated while a writer has
+/// it open, the pages in use once the last writer closes, never cut under another
+/// process's map.
+extension LedgerFileTests {
+    static func fileLength(_ path: String) -> Int {
+        var file = stat()
+        return stat(path + "/data.mdb", &file) == 0 ? Int(file.st_size) : -1
+    }
+
+    static func usedBytes(_ path: String) throws -> Int {
+        try Ledger.open(at: path, configuration: LedgerConfiguration(readOnly: true)).environment.usedBytes
+    }
+
+    @Test("a writable ledger's data file has room while open and holds only the pages in use once closed")
+    func trimmedAtClose() throws {
+        let directory = try TemporaryDirectory.make()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/t.ledger"
+        do {
+            let ledger = try Ledger.create(at: path, configuration: LedgerConfiguration(initialMapSize: 8 << 20, durable: false))
+            try ledger.importFiles(fixtureFiles)
+            #expect(Self.fileLength(path) >= ledger.environment.usedBytes + (4 << 20))
+        }
+        let used = try Self.usedBytes(path)
+        #expect(Self.fileLength(path) == used)
+        #expect(Environment.missingBytes(at: path) == nil)
+        // Reopened for writing, it gets its room back and loses no page.
+        do {
+            let ledger = try Ledger.open(at: path, configuration: LedgerConfiguration(initialMapSize: 8 << 20, durable: false))
+            #expect(Self.fileLength(path) > used)
+            #expect(try ledger.verify().passed)
+        }
+        #expect(Self.fileLength(path) == used)
+    }
+
+    @Test("closing while another process writes leaves that process's room: its import completes and verifies")
+    func neverCutUnderAnotherWriter() throws {
+        let directory = try TemporaryDirectory.make()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/t.ledger"
+        let lines = WorkloadGenerator(events: 20_000, seed: 12).map(\.jsonLine)
+        let other = Process()
+        let input = Pipe()
+        do {
+            let ledger = try Ledger.create(at: path, configuration: LedgerConfiguration(initialMapSize: 1 << 20, durable: false))
+            try ledger.importJSONLines(lines.prefix(1_000).joined(separator: "\n"))
+            // The other process opens the ledger with its default room (64 MiB) and waits
+            // for its input holding the write transaction.
+            other.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
+            other.arguments = ["--ledger", path, "import", "-"]
+            other.standardInput = input
+            other.standardOutput = Pipe()
+            other.standardError = Pipe()
+            try other.run()
+            let deadline = Date().addingTimeInterval(60)
+            while Self.fileLength(path) < 32 << 20 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            #expect(Self.fileLength(path) >= 32 << 20, "the other process did not open the ledger")
+        }
+        // This process has closed the ledger: the file was not cut to its pages in use.
+        #expect(Self.fileLength(path) >= 32 << 20)
+        // The other process writes 19,000 events into pages past those (a cut file
+        // would have killed it with SIGBUS).
+        input.fileHandleForWriting.write(Data(lines.dropFirst(1_000).joined(separator: "\n").utf8))
+        try input.fileHandleForWriting.close()
+        other.waitUntilExit()
+        #expect(other.terminationReason == .exit && other.terminationStatus == 0)
+        let reopened = try Ledger.open(at: path, configuration: LedgerConfiguration(readOnly: true))
+        #expect(try reopened.headPosition() == 20_000)
+        #expect(try reopened.verify().passed)
+        // The other process was the last writer: it trimmed the file.
+        #expect(Self.fileLength(path) == reopened.environment.usedBytes)
+    }
+}

@@ -121,7 +121,8 @@ final class Transaction {
     /// in the kernel's page cache and faults back in on the next read, so this
     /// only keeps long scans from growing resident memory with the size of the
     /// log. Safe here because the map cannot move while a transaction is open,
-    /// and LMDB's own changes of a write transaction live outside the map.
+    /// and the map is shared: a write transaction's pages (`MDB_WRITEMAP`) are the
+    /// file's page cache, which this does not drop.
     func releaseMappedPages() {
         for (address, length) in mappedRegions() { madvise(address, length, MADV_DONTNEED) }
     }

@@ -126,13 +126,13 @@ public final class Ledger: Sendable {
         // A replica's durability is the shared log's: a commit a system crash
         // undoes is fetched again by the next sync.
         options.syncMetaPage = shared == nil
+        // A data file shorter than its own meta pages say would fault when a missing
+        // page is read: refuse it up front, before a writable open sets its length.
+        if let shortfall = Environment.missingBytes(at: path) {
+            throw LedgerError(.corrupt, "the data file of \(path) is truncated (\(shortfall) bytes missing); restore it from a backup or an export")
+        }
         do {
             let environment = try Environment(path: path, options: options)
-            // A data file shorter than its own meta page says would fault when a
-            // missing page is read: refuse it up front.
-            if let shortfall = environment.missingBytes {
-                throw LedgerError(.corrupt, "the data file of \(path) is truncated (\(shortfall) bytes missing); restore it from a backup or an export")
-            }
             let builtIn: [any Projection] = [ReadModelsProjection()]
             let all = builtIn + configuration.projections
             if Set(all.map(\.name)).count != all.count || all.contains(where: { $0.name.isEmpty || $0.name.utf8.contains(0) }) {
