@@ -82,7 +82,23 @@ struct ChildRun {
     /// The child's own peak (`VmHWM`, reported by essaim with ESSAIM_PEAK_MEMORY):
     /// the rusage of a spawned child would also count this process's memory.
     var peakRSSBytes: Int
+    /// The child's largest private (anonymous) resident memory, sampled every 20 ms:
+    /// what a write transaction's pages would cost the machine if they were not the
+    /// data file's page cache, which the kernel can write back and reclaim.
+    var peakPrivateBytes: Int
     var output: String
+}
+
+/// The `RssAnon` of process `pid` in bytes, or 0 when it cannot be read.
+func privateResidentBytes(_ pid: pid_t) -> Int {
+    guard let status = fopen("/proc/\(pid)/status", "r") else { return 0 }
+    defer { fclose(status) }
+    var line = [CChar](repeating: 0, count: 256)
+    while fgets(&line, Int32(line.count), status) != nil {
+        let text = line.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        if text.hasPrefix("RssAnon:") { return (Int(text.filter(\.isNumber)) ?? 0) * 1024 }
+    }
+    return 0
 }
 
 /// Starts `executable` with `arguments`, its stdout and stderr to files.
@@ -107,8 +123,13 @@ func run(_ executable: String, _ arguments: [String], stdoutTo path: String? = n
     let start = now()
     let pid = spawn(executable, arguments, stdout: outputPath, stderr: errorPath)
     var status: Int32 = 0
-    var usage = rusage()
-    while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+    var peakPrivate = 0
+    while true {
+        let waited = waitpid(pid, &status, WNOHANG)
+        if waited == pid || (waited < 0 && errno != EINTR) { break }
+        peakPrivate = max(peakPrivate, privateResidentBytes(pid))
+        usleep(20_000)
+    }
     let seconds = now() - start
     let output = path == nil ? (try? String(contentsOfFile: outputPath)) ?? "" : ""
     let messages = ((try? String(contentsOfFile: errorPath)) ?? nil) ?? ""
@@ -117,7 +138,7 @@ func run(_ executable: String, _ arguments: [String], stdoutTo path: String? = n
     if status != 0 { fail("\(executable) \(arguments.joined(separator: " ")) failed (status \(status)): \(messages)") }
     let peak = messages.split(separator: "\n").first { $0.hasPrefix("essaim: peak resident memory ") }
         .flatMap { Int($0.split(separator: " ")[4]) } ?? 0
-    return ChildRun(seconds: seconds, peakRSSBytes: peak * 1024, output: output)
+    return ChildRun(seconds: seconds, peakRSSBytes: peak * 1024, peakPrivateBytes: peakPrivate, output: output)
 }
 
 extension String {
@@ -268,6 +289,7 @@ struct Bench {
         let imported = run(options.essaim, ["--ledger", ledger, "import", workload])
         record("import_events_per_s", "import (validate, append, project)", n / imported.seconds, "events/s")
         record("import_peak_rss_mib", "import peak RSS", Double(imported.peakRSSBytes) / 1_048_576, "MiB")
+        record("import_peak_private_mib", "import peak private memory (RssAnon)", Double(imported.peakPrivateBytes) / 1_048_576, "MiB")
         record("disk_bytes_per_event", "on disk per event (data.mdb + keys.db)",
                Double(fileSize(ledger + "/data.mdb") + fileSize(ledger + "/keys.db")) / n, "bytes")
 
@@ -284,6 +306,7 @@ struct Bench {
         record("replay_events_per_s", "replay (all projections, from 1)", replayRate, "events/s")
         record("replay_share_of_raw_scan", "replay / raw cursor scan", 100 * replayRate / (n / rawRun.scan), "%")
         record("replay_peak_rss_mib", "replay peak RSS", Double(replayed.peakRSSBytes) / 1_048_576, "MiB")
+        record("replay_peak_private_mib", "replay peak private memory (RssAnon)", Double(replayed.peakPrivateBytes) / 1_048_576, "MiB")
         // The whole directory after the replay (the old read models' pages stay
         // free in the file), then compacted, and a hot backup's size and time.
         func directoryBytes(_ path: String) -> Int { ["data.mdb", "lock.mdb", "keys.db"].reduce(0) { $0 + fileSize(path + "/" + $1) } }
