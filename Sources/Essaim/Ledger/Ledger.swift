@@ -8,7 +8,10 @@ import Glibc
 public struct LedgerConfiguration: Sendable {
     /// Open without write access (queries, export). Appends then fail with `.readOnly`.
     public var readOnly: Bool
-    /// Memory-map size to start with; the map grows by doubling when a write fills it.
+    /// Room for growth a writable open gives the memory map beyond the pages in use
+    /// (allocated in `data.mdb` while the ledger is open for writing, trimmed when the
+    /// last writer closes); the map grows by doubling, at most 1 GiB at a time, when a
+    /// write fills it.
     public var initialMapSize: Int
     /// The map never grows past this size; a write that needs more fails.
     public var maximumMapSize: Int
@@ -23,7 +26,7 @@ public struct LedgerConfiguration: Sendable {
     /// write to end before it gives up (``LedgerError/Code-swift.struct/unavailable``, nothing stored).
     public var sharedLogLockTimeout: Double
 
-    /// A configuration; the defaults give a durable, writable ledger with a 64 MiB initial map.
+    /// A configuration; the defaults give a durable, writable ledger with 64 MiB of room in its map.
     public init(readOnly: Bool = false, initialMapSize: Int = 64 << 20, maximumMapSize: Int = 1 << 40,
                 durable: Bool = true, logger: Logger = Logger(label: "essaim", factory: { _ in SwiftLogNoOpLogHandler() }),
                 projections: [any Projection] = [], sharedLogLockTimeout: Double = 15) {
