@@ -25,7 +25,7 @@ final class Environment: @unchecked Sendable {
     /// How to open an environment.
     struct Options: Sendable {
         var readOnly = false
-        /// Room beyond the pages in use that a writable open gives the map.
+        /// The most room beyond the pages in use that a writable open gives the map.
         var initialMapSize = 64 << 20
         var maximumMapSize = 1 << 40
         var maxReaders: UInt32 = 126
@@ -68,14 +68,15 @@ final class Environment: @unchecked Sendable {
                 let file = try DataFileSize(path: path + "/data.mdb")
                 dataFile = file
                 try file.changingLength { length throws(LMDBError) in
-                    // Room for `initialMapSize` more bytes when the disk has it (a write
-                    // that needs more grows the map). A file without valid meta pages is
-                    // left as it is, for LMDB to refuse. A new environment's file must be
-                    // empty when LMDB opens it (it writes the meta pages first), so its
-                    // room is allocated afterwards.
+                    // Room for an eighth more than the pages in use (at least 1 MiB, at
+                    // most `initialMapSize`) when the disk has it: a write that needs more
+                    // grows the map, and imports and replays reserve what they need. A file
+                    // without valid meta pages is left as it is, for LMDB to refuse. A new
+                    // environment's file must be empty when LMDB opens it (it writes the
+                    // meta pages first), so its room is allocated afterwards.
                     var size = length
                     if let used = length == 0 ? 0 : DataFileSize.usedBytes(readingMetaPagesOf: file.descriptor) {
-                        let wanted = Self.roundUp(used + options.initialMapSize)
+                        let wanted = Self.roundUp(used + min(options.initialMapSize, max(1 << 20, used / 8)))
                         if length == 0 || (try? file.extend(from: length, to: wanted)) != nil { size = max(length, wanted) }
                     }
                     try LMDBError.check(mdb_env_set_mapsize(env, size), "mdb_env_set_mapsize")

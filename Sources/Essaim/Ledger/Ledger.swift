@@ -8,10 +8,11 @@ import Glibc
 public struct LedgerConfiguration: Sendable {
     /// Open without write access (queries, export). Appends then fail with `.readOnly`.
     public var readOnly: Bool
-    /// Room for growth a writable open gives the memory map beyond the pages in use
-    /// (allocated in `data.mdb` while the ledger is open for writing, trimmed when the
-    /// last writer closes); the map grows by doubling, at most 1 GiB at a time, when a
-    /// write fills it.
+    /// The most room for growth a writable open gives the memory map beyond the pages
+    /// in use (an eighth of them, at least 1 MiB; allocated in `data.mdb` while the
+    /// ledger is open for writing, trimmed when the last writer closes). The map grows
+    /// by doubling, at most 1 GiB at a time, when a write fills it; imports and
+    /// replays make room for what they will write first.
     public var initialMapSize: Int
     /// The map never grows past this size; a write that needs more fails.
     public var maximumMapSize: Int
@@ -26,7 +27,7 @@ public struct LedgerConfiguration: Sendable {
     /// write to end before it gives up (``LedgerError/Code-swift.struct/unavailable``, nothing stored).
     public var sharedLogLockTimeout: Double
 
-    /// A configuration; the defaults give a durable, writable ledger with 64 MiB of room in its map.
+    /// A configuration; the defaults give a durable, writable ledger whose map gets up to 64 MiB of room.
     public init(readOnly: Bool = false, initialMapSize: Int = 64 << 20, maximumMapSize: Int = 1 << 40,
                 durable: Bool = true, logger: Logger = Logger(label: "essaim", factory: { _ in SwiftLogNoOpLogHandler() }),
                 projections: [any Projection] = [], sharedLogLockTimeout: Double = 15) {
