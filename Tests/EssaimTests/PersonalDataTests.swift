@@ -124,6 +124,38 @@ import Testing
         }
     }
 
+    @Test("a file import seals on its decoding thread: encrypted at rest, readable, each key its own, erasable")
+    func sealedAhead() throws {
+        let t = try TemporaryLedger()
+        let submissions = (1...30).map { i in
+            line("ApplicationSubmitted", application("P\(i)", extra: #","leader":{"name":"Personne \#(i) Quillardet","email":"p\#(i)@exemple.fr"}"#), on: "2021-05-06")
+        }
+        let file = t.directory + "/submissions.jsonl"
+        try (baseWorld + submissions).joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        try t.ledger.importFiles([file])
+        #expect(try Self.found(Array("Quillardet".utf8), in: t.path).isEmpty, "a leader is stored in the clear")
+        let keys = try t.ledger.read { txn in try (1...30).map { try #require(try t.ledger.personalKeys.key(for: "P\($0)", create: false, txn)) } }
+        #expect(Set(keys).count == 30)
+        for i in [1, 17, 30] {
+            guard case let .applicationSubmitted(e)? = try t.ledger.events(inStream: "application-P\(i)").first?.event else {
+                Issue.record("no application P\(i)"); continue
+            }
+            #expect(e.leader == Leader(name: "Personne \(i) Quillardet", email: "p\(i)@exemple.fr"))
+        }
+        // Its export imported again: duplicates, compared through the keys; a changed leader conflicts.
+        let exported = try t.ledger.events().map(\.jsonLine)
+        let export = t.directory + "/export.jsonl"
+        try exported.joined(separator: "\n").write(toFile: export, atomically: true, encoding: .utf8)
+        #expect(try t.ledger.importFiles([export]).duplicates == baseWorld.count + 30)
+        let changed = t.directory + "/changed.jsonl"
+        try exported.joined(separator: "\n").replacingOccurrences(of: "Personne 5 ", with: "Quelqu'un ")
+            .write(toFile: changed, atomically: true, encoding: .utf8)
+        #expect(throws: EventRefusal.self) { try t.ledger.importFiles([changed]) }
+        #expect(try t.ledger.forget(application: "P17") == .erased(position: UInt64(baseWorld.count + 31)))
+        #expect(try Self.found(keys[16], in: t.path).isEmpty)
+        #expect(try t.ledger.verify().passed)
+    }
+
     @Test("random bytes do not repeat across the generator's refills; any length is served")
     func randomBytes() {
         var seen = Set<[UInt8]>()

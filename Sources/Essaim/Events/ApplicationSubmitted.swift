@@ -96,6 +96,11 @@ extension ApplicationSubmitted: CatalogueEvent {
         if let v = segments { w.texts(v) }
     }
 
+    /// The leader sealed ahead for an import (see ``PreparedSeal``); `nil` without one.
+    func preparedSeal() throws -> PreparedSeal? {
+        try leader.map { try PreparedSeal(Self.leaderBytes($0), for: application) }
+    }
+
     private static func leaderBytes(_ leader: Leader) -> [UInt8] {
         var w = ByteWriter(capacity: 48)
         w.presence(leader.email != nil)

@@ -12,8 +12,9 @@ import Glibc
 /// (``ChunkPipe``).
 final class ImportDecoder {
     enum Item {
-        /// A decoded event and its 1-based line number in its file.
-        case event(NewEvent, line: Int)
+        /// A decoded event, its 1-based line number in its file, and its personal
+        /// data sealed ahead.
+        case event(NewEvent, line: Int, prepared: PreparedSeal?)
         /// A line that does not decode (its refusal names the line and file).
         case refused(EventRefusal)
         /// A file that cannot be read.
@@ -63,7 +64,9 @@ final class ImportDecoder {
                     lines += 1
                     do {
                         if let event = try EventLine.decode(line, number: number, source: path) {
-                            items.append(.event(event, line: number))
+                            var prepared: PreparedSeal?
+                            if case let .applicationSubmitted(submitted) = event.event { prepared = try? submitted.preparedSeal() }
+                            items.append(.event(event, line: number, prepared: prepared))
                         }
                     } catch {
                         items.append(.refused(error))

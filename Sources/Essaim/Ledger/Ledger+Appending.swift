@@ -103,7 +103,7 @@ extension Ledger {
             while let chunk = decoder.next() {
                 for item in chunk.items {
                     switch item {
-                    case let .event(event, line): try batch.add(event, line: line, source: chunk.source)
+                    case let .event(event, line, prepared): try batch.add(event, line: line, source: chunk.source, prepared: prepared)
                     case let .refused(refusal): throw refusal
                     case let .failed(error): throw error
                     }
@@ -179,7 +179,8 @@ struct AppendBatch<Log: EventLogAppender> {
         if let event = try EventLine.decode(line, number: number, source: source) { try add(event, line: number, source: source) }
     }
 
-    mutating func add(_ event: NewEvent, line: Int?, source: String?) throws {
+    /// Checks and stores `event`; `prepared` is its personal data sealed ahead.
+    mutating func add(_ event: NewEvent, line: Int?, source: String?, prepared: PreparedSeal? = nil) throws {
         var event = event
         let id = event.id ?? EventID.random()
         event.id = id
@@ -207,6 +208,8 @@ struct AppendBatch<Log: EventLogAppender> {
                 if log.keepsKeys { try log.eraseKey(for: e.application) }
             }
             // Sealing may create the application's key: only for an event that is stored.
+            var keys = self.keys
+            keys.prepared = prepared
             let stored = try log.append(try EventRecord(event, keys: keys)) { current in
                 try event.expectedVersion.check(current: current, stream: event.event.stream)
             }

@@ -124,13 +124,13 @@ final class PersonalKeyStore: @unchecked Sendable {
 
     /// The application's key; with `create`, a new random one when it has none.
     /// `nil` when it was erased (or never had one and `create` is false).
-    func key(for application: String, create: Bool, _ txn: Transaction) throws -> [UInt8]? {
+    func key(for application: String, create: Bool, adopting newKey: [UInt8]? = nil, _ txn: Transaction) throws -> [UInt8]? {
         if let entry = try entry(application, txn) {
             return entry.state == Self.liveState ? readSlot(entry.slot) : nil
         }
         guard create else { return nil }
         let slot = UInt32(try txn.count(table))
-        let key = SecureRandom.bytes(Self.keyLength)
+        let key = newKey ?? SecureRandom.bytes(Self.keyLength)
         try stage(slot, key)
         try setEntry(application, state: Self.liveState, slot: slot, txn)
         return key
@@ -207,13 +207,24 @@ final class PersonalKeyStore: @unchecked Sendable {
 struct PersonalKeys {
     let store: PersonalKeyStore
     let txn: Transaction
+    /// The event's personal data sealed ahead under a key made for it (an import
+    /// seals on its decoding thread): used when the application gets that key.
+    var prepared: PreparedSeal?
 
     /// Encrypts `plaintext` for `application` (creating its key); nonce, ciphertext, tag.
     func seal(_ plaintext: [UInt8], for application: String) throws -> [UInt8] {
-        guard let key = try store.key(for: application, create: true, txn) else {
+        let prepared = self.prepared.flatMap { $0.application == application && $0.plaintext == plaintext ? $0 : nil }
+        guard let key = try store.key(for: application, create: true, adopting: prepared?.key, txn) else {
             // Erased before: nothing personal is kept for it any more.
             return []
         }
+        // An application that already had a key (another site's) gets its data sealed with that one.
+        if let prepared, prepared.key == key { return prepared.sealed }
+        return try Self.seal(plaintext, for: application, key: key)
+    }
+
+    /// AES-GCM with a fresh nonce and the application id as associated data.
+    static func seal(_ plaintext: [UInt8], for application: String, key: [UInt8]) throws -> [UInt8] {
         let box = try AES.GCM.seal(plaintext, using: SymmetricKey(data: key), nonce: try AES.GCM.Nonce(data: SecureRandom.bytes(12)),
                                    authenticating: Array(application.utf8))
         guard let combined = box.combined else { throw LedgerError(.storage, "AES-GCM gave no combined box") }
@@ -234,5 +245,23 @@ struct PersonalKeys {
         } catch {
             throw LedgerError(.corrupt, "the personal data of application \(application) does not decrypt")
         }
+    }
+}
+
+/// Personal data sealed before its event's turn to be stored, under a new key made
+/// for it: off the appending thread, the encryption costs an import nothing. The
+/// key is kept only if the application gets it as its first key when the event is
+/// stored (``PersonalKeys/seal(_:for:)``); otherwise it is dropped unused.
+struct PreparedSeal: Sendable {
+    let application: String
+    let plaintext: [UInt8]
+    let key: [UInt8]
+    let sealed: [UInt8]
+
+    init(_ plaintext: [UInt8], for application: String) throws {
+        self.application = application
+        self.plaintext = plaintext
+        key = SecureRandom.bytes(PersonalKeyStore.keyLength)
+        sealed = try PersonalKeys.seal(plaintext, for: application, key: key)
     }
 }
