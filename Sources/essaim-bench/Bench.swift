@@ -82,7 +82,7 @@ struct ChildRun {
     /// The child's own peak (`VmHWM`, reported by essaim with ESSAIM_PEAK_MEMORY):
     /// the rusage of a spawned child would also count this process's memory.
     var peakRSSBytes: Int
-    /// The child's largest private (anonymous) resident memory, sampled every 20 ms:
+    /// The child's largest private (anonymous) resident memory, sampled every 10 ms:
     /// what a write transaction's pages would cost the machine if they were not the
     /// data file's page cache, which the kernel can write back and reclaim.
     var peakPrivateBytes: Int
@@ -99,6 +99,53 @@ func privateResidentBytes(_ pid: pid_t) -> Int {
         if text.hasPrefix("RssAnon:") { return (Int(text.filter(\.isNumber)) ?? 0) * 1024 }
     }
     return 0
+}
+
+/// Samples a child's `RssAnon` every 10 ms on a thread of its own, so that the
+/// parent's wait (and with it the child's wall time) is not cut into steps.
+final class PrivateMemorySampler: @unchecked Sendable {
+    private let pid: pid_t
+    private var thread = pthread_t()
+    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private var stopped = false
+    private var peak = 0
+
+    init(_ pid: pid_t) {
+        self.pid = pid
+        pthread_mutex_init(lock, nil)
+        let context = Unmanaged.passRetained(self).toOpaque()
+        pthread_create(&thread, nil, { context in
+            let sampler = Unmanaged<PrivateMemorySampler>.fromOpaque(context!).takeRetainedValue()
+            sampler.sample()
+            return nil
+        }, context)
+    }
+
+    deinit {
+        pthread_mutex_destroy(lock)
+        lock.deallocate()
+    }
+
+    private func sample() {
+        while true {
+            let bytes = privateResidentBytes(pid)
+            pthread_mutex_lock(lock)
+            peak = max(peak, bytes)
+            let done = stopped
+            pthread_mutex_unlock(lock)
+            if done { return }
+            usleep(10_000)
+        }
+    }
+
+    /// Stops sampling and returns the largest value seen.
+    func stop() -> Int {
+        pthread_mutex_lock(lock)
+        stopped = true
+        pthread_mutex_unlock(lock)
+        pthread_join(thread, nil)
+        return peak
+    }
 }
 
 /// Starts `executable` with `arguments`, its stdout and stderr to files.
@@ -122,15 +169,12 @@ func run(_ executable: String, _ arguments: [String], stdoutTo path: String? = n
     let errorPath = outputPath + ".err"
     let start = now()
     let pid = spawn(executable, arguments, stdout: outputPath, stderr: errorPath)
+    let sampler = PrivateMemorySampler(pid)
     var status: Int32 = 0
-    var peakPrivate = 0
-    while true {
-        let waited = waitpid(pid, &status, WNOHANG)
-        if waited == pid || (waited < 0 && errno != EINTR) { break }
-        peakPrivate = max(peakPrivate, privateResidentBytes(pid))
-        usleep(20_000)
-    }
+    var usage = rusage()
+    while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
     let seconds = now() - start
+    let peakPrivate = sampler.stop()
     let output = path == nil ? (try? String(contentsOfFile: outputPath)) ?? "" : ""
     let messages = ((try? String(contentsOfFile: errorPath)) ?? nil) ?? ""
     if path == nil { unlink(outputPath) }
