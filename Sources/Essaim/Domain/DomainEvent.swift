@@ -320,6 +320,13 @@ public enum DomainEvent: Sendable, Equatable {
         return e.application
     }
 
+    /// The event's personal data sealed ahead, off the appending thread (see
+    /// ``PreparedSeal``); `nil` when it carries none.
+    func preparedSeal() throws -> PreparedSeal? {
+        guard case let .applicationSubmitted(e) = self else { return nil }
+        return try e.preparedSeal()
+    }
+
     /// The event as projections and rules see it: without personal data (an
     /// application's leader), so that no read model can hold any.
     var withoutPersonalData: DomainEvent {

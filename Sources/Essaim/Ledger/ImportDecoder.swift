@@ -64,9 +64,8 @@ final class ImportDecoder {
                     lines += 1
                     do {
                         if let event = try EventLine.decode(line, number: number, source: path) {
-                            var prepared: PreparedSeal?
-                            if case let .applicationSubmitted(submitted) = event.event { prepared = try? submitted.preparedSeal() }
-                            items.append(.event(event, line: number, prepared: prepared))
+                            // A seal that fails here is made again, and its error reported, in turn.
+                            items.append(.event(event, line: number, prepared: try? event.event.preparedSeal()))
                         }
                     } catch {
                         items.append(.refused(error))
