@@ -94,8 +94,15 @@ extension SessionHeld: CatalogueEvent {
         try entities.cohorts.update(cohort) {
             $0.sessions.append(SessionRecord(day: context.day, position: context.position, attendees: attendees))
         }
-        var seen = Set<String>(minimumCapacity: attendees.count)
-        for attendee in attendees where seen.insert(attendee).inserted {
+        // An attendee listed twice counts once (a short list is searched, a long one hashed).
+        var seen = attendees.count > 32 ? IDMap<Void>(capacity: attendees.count) : nil
+        for (index, attendee) in attendees.enumerated() {
+            if seen != nil {
+                guard seen![attendee] == nil else { continue }
+                seen!.insert(attendee, ())
+            } else if attendees[..<index].contains(attendee) {
+                continue
+            }
             try entities.applications.update(attendee) { $0.sessionsAttended += 1 }
         }
     }

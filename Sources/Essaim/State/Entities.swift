@@ -146,10 +146,10 @@ final class Entities: EventFolder {
     private var created: [any EntityCache] = []
     private var applied = 0
     /// Each territory with its ancestors, once looked up (see `reachScopes`).
-    var ancestry: [String: [String]] = [:]
+    var ancestry = IDMap<[String]>()
     /// Reach changes per company territory (the empty id: none) not yet rolled
     /// up into the reach records (see `settleReach`).
-    var pendingReach: [String: ReachDelta] = [:]
+    var pendingReach = IDMap<ReachDelta>()
 
     // The kinds every fold touches, held directly (the hot path).
     let territories: RecordCache<TerritoryRecord>

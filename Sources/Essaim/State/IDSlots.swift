@@ -19,6 +19,16 @@ struct IDSlots {
 
     var count: Int { ids.count }
 
+    init() {}
+
+    /// Room for `count` ids without growing.
+    init(capacity count: Int) {
+        var buckets = 16
+        while buckets < count * 2 { buckets *= 2 }
+        self.buckets = [UInt64](repeating: 0, count: buckets)
+        ids.reserveCapacity(count)
+    }
+
     /// The slot of `id`, or `nil`.
     func slot(of id: String) -> Int? {
         let hash = Self.hash(id)
@@ -46,8 +56,9 @@ struct IDSlots {
 
     /// Forgets every id, keeping the table's capacity.
     mutating func removeAll() {
+        guard !ids.isEmpty else { return }
         ids.removeAll(keepingCapacity: true)
-        for index in buckets.indices { buckets[index] = 0 }
+        buckets.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
 
     private mutating func place(hash: UInt32, slot: Int) {
@@ -92,5 +103,60 @@ struct IDSlots {
     private static func mix(_ x: UInt64) -> UInt64 {
         let m = x.multipliedFullWidth(by: 0x9E37_79B9_7F4A_7C15)
         return m.high ^ m.low
+    }
+}
+
+/// A map from ids to values over ``IDSlots``: what the fold keeps per id
+/// between write-backs (the reach's pending changes, a territory's ancestors,
+/// an application's index in its cohort) without `Dictionary`'s SipHash.
+struct IDMap<Value> {
+    private var slots = IDSlots()
+    private var values: [Value] = []
+
+    init() {}
+
+    /// Room for `count` ids without growing.
+    init(capacity count: Int) {
+        slots = IDSlots(capacity: count)
+        values.reserveCapacity(count)
+    }
+
+    var count: Int { values.count }
+    var isEmpty: Bool { values.isEmpty }
+
+    subscript(id: String) -> Value? {
+        slots.slot(of: id).map { values[$0] }
+    }
+
+    /// The value of `id`, added as `initial` when absent; changes happen in place.
+    subscript(id: String, default initial: @autoclosure () -> Value) -> Value {
+        get { slots.slot(of: id).map { values[$0] } ?? initial() }
+        _modify {
+            let slot: Int
+            if let found = slots.slot(of: id) {
+                slot = found
+            } else {
+                values.append(initial())
+                slot = slots.insert(id)
+            }
+            yield &values[slot]
+        }
+    }
+
+    /// Adds `id` (absent) with `value`.
+    mutating func insert(_ id: String, _ value: Value) {
+        values.append(value)
+        _ = slots.insert(id)
+    }
+
+    /// Calls `body` with each id and value, in the order they were added.
+    func forEach(_ body: (String, Value) throws -> Void) rethrows {
+        for (slot, id) in slots.ids.enumerated() { try body(id, values[slot]) }
+    }
+
+    /// Forgets every id, keeping the capacity.
+    mutating func removeAll() {
+        slots.removeAll()
+        values.removeAll(keepingCapacity: true)
     }
 }

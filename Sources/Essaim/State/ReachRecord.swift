@@ -26,7 +26,7 @@ struct ReachShare: Equatable {
 struct ReachDelta {
     var companies = 0, members = 0, applicants = 0, participants = 0, inSeveralNetworks = 0
     /// Companies reached per network.
-    var networks: [String: Int] = [:]
+    var networks = IDMap<Int>()
 
     /// Moves the counts from a company's share `old` (none: a new company) to `new`.
     mutating func change(from old: ReachShare?, to new: ReachShare?) {
@@ -67,7 +67,7 @@ struct ReachRecord: StoredRecord, Equatable {
         applicants += delta.applicants
         participants += delta.participants
         inSeveralNetworks += delta.inSeveralNetworks
-        for (network, change) in delta.networks where change != 0 { count(network, change) }
+        delta.networks.forEach { network, change in if change != 0 { count(network, change) } }
     }
 
     /// Adds `delta` to `network`'s count, keeping the list in id order without zeros.
@@ -134,12 +134,12 @@ extension Entities {
     /// Adds the pending changes to every company's reach, each territory's and
     /// its ancestors'; the fold calls it before writing back.
     func settleReach() throws {
-        for (territory, delta) in pendingReach {
+        try pendingReach.forEach { territory, delta in
             for scope in try reachScopes(territory.isEmpty ? nil : territory) {
                 try reaches.upsert(scope, initial: { ReachRecord() }) { $0.apply(delta) }
             }
         }
-        pendingReach.removeAll(keepingCapacity: true)
+        pendingReach.removeAll()
     }
 
     /// The empty id (every company), then `territory` and its ancestors (a
@@ -153,7 +153,7 @@ extension Entities {
             scopes.append(code)
             place = try territories.get(code)?.parent
         }
-        ancestry[territory] = scopes
+        ancestry.insert(territory, scopes)
         return scopes
     }
 }

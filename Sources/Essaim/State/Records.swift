@@ -234,8 +234,13 @@ struct CohortRecord: StoredRecord, Equatable {
         // `applications.count` and its id.
         w.varint(UInt64(sessions.count))
         // A large cohort looks its attendees up in a table rather than the list.
-        let indexes = applications.count > 32 && !sessions.isEmpty
-            ? Dictionary(applications.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first }) : nil
+        var indexes: IDMap<Int>?
+        if applications.count > 32 && !sessions.isEmpty {
+            var table = IDMap<Int>(capacity: applications.count)
+            // The first of a repeated id, as `firstIndex(of:)` gives it.
+            for (index, id) in applications.enumerated() where table[id] == nil { table.insert(id, index) }
+            indexes = table
+        }
         for s in sessions {
             w.zigzag(s.day); w.varint(s.position)
             w.varint(UInt64(s.attendees.count))
