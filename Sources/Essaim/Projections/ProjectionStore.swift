@@ -44,13 +44,22 @@ struct LMDBProjectionStore: ProjectionStore {
         var batch = batch
         try txn.withCursor(table) { cursor in
             var last: [UInt8]? = try cursor.last().map { Array($0.key) }
+            var written = 0
             try batch.forEachSorted { key, value in
                 let append = last.map { last in last.withUnsafeBytes { ProjectionWriteBatch.precedes($0, key) } } ?? true
                 try cursor.put(key, value, append: append)
                 if append { last = Array(key) }
+                written += 1
+                // A long write-back passes over pages it will not come back to:
+                // let go of them, so that resident memory does not grow with the
+                // read models (they stay in the page cache; see `releaseMappedPages`).
+                if written % Self.releaseEvery == 0 { txn.releaseMappedPages() }
             }
         }
     }
+
+    /// Records written between two releases of the mapped pages.
+    static let releaseEvery = 32_768
 
     /// Removes every entry (whole pages are freed, not copied).
     func clear() throws { try txn.drop(table) }
