@@ -58,4 +58,21 @@ import Testing
         }
         #expect(Instant(microseconds: 1_511_000_000_123_456).description == "2017-11-18T10:13:20.123Z")
     }
+
+    @Test("per-metric values: set, read back, removed; a removed value leaves the map equal to one never set")
+    func perMetric() {
+        var figures = PerMetric<Int64>()
+        #expect(Metric.allCases.allSatisfy { figures[$0] == nil })
+        figures[.exportRevenueEur] = 0
+        figures[.headcount] = -4
+        #expect(figures[.revenueEur] == nil && figures[.exportRevenueEur] == 0 && figures[.headcount] == -4)
+        var other = PerMetric<Int64>()
+        other[.headcount] = -4
+        #expect(figures != other)
+        figures[.exportRevenueEur] = nil
+        #expect(figures == other && figures[.exportRevenueEur] == nil)
+        var latest = PerMetric<MeasurementRecord>()
+        latest[.revenueEur] = MeasurementRecord(instant: 0, position: 0, value: 0)
+        #expect(latest != PerMetric<MeasurementRecord>() && latest[.revenueEur]?.value == 0)
+    }
 }

@@ -297,27 +297,51 @@ extension PerMetric<MeasurementRecord> {
     }
 }
 
-/// One optional value per growth metric.
-struct PerMetric<Value: Equatable>: Equatable {
-    private var revenueEur: Value?
-    private var exportRevenueEur: Value?
-    private var headcount: Value?
+/// A value a ``PerMetric`` can hold, with the one it keeps where a metric has none.
+protocol MetricValue: Equatable {
+    static var none: Self { get }
+}
+
+extension Int64: MetricValue {
+    static var none: Int64 { 0 }
+}
+
+extension MeasurementRecord: MetricValue {
+    static var none: MeasurementRecord { MeasurementRecord(instant: 0, position: 0, value: 0) }
+}
+
+/// One optional value per growth metric, stored as three values and a mask
+/// rather than three optionals (each padded to the next word): an application
+/// record holds three of these, and the fold holds hundreds of thousands of
+/// application records between write-backs.
+struct PerMetric<Value: MetricValue>: Equatable {
+    /// A metric without a value holds `Value.none`, so equal maps compare equal.
+    private var values = (Value.none, Value.none, Value.none)
+    /// Bit `metric.index` set when the metric has a value.
+    private var present: UInt8 = 0
 
     subscript(metric: Metric) -> Value? {
         get {
-            switch metric {
-            case .revenueEur: revenueEur
-            case .exportRevenueEur: exportRevenueEur
-            case .headcount: headcount
+            guard present & 1 << metric.index != 0 else { return nil }
+            return switch metric {
+            case .revenueEur: values.0
+            case .exportRevenueEur: values.1
+            case .headcount: values.2
             }
         }
         set {
+            let value = newValue ?? .none
             switch metric {
-            case .revenueEur: revenueEur = newValue
-            case .exportRevenueEur: exportRevenueEur = newValue
-            case .headcount: headcount = newValue
+            case .revenueEur: values.0 = value
+            case .exportRevenueEur: values.1 = value
+            case .headcount: values.2 = value
             }
+            if newValue == nil { present &= ~(1 << metric.index) } else { present |= 1 << metric.index }
         }
+    }
+
+    static func == (a: PerMetric, b: PerMetric) -> Bool {
+        a.present == b.present && a.values.0 == b.values.0 && a.values.1 == b.values.1 && a.values.2 == b.values.2
     }
 }
 
