@@ -29,6 +29,22 @@ import Testing
         #expect(try t.ledger.events(inStream: "application-nobody").isEmpty)
     }
 
+    @Test("a stream's key: its prefix as one byte, as characters decide it (a combining mark past the prefix keeps the whole name)")
+    func streamKeys() throws {
+        let t = try TemporaryLedger()
+        let store = t.ledger.store
+        let index = { (prefix: String) in UInt8(DomainEvent.streamPrefixes.firstIndex(of: prefix)! + 1) }
+        #expect(store.streamKey("application-A2") == [index("application-")] + Array("A2".utf8))
+        #expect(store.streamKey("company-") == [index("company-")])
+        #expect(store.streamKey("application-é1") == [index("application-")] + Array("é1".utf8))
+        #expect(store.streamKey("application-\u{301}x") == [0] + Array("application-\u{301}x".utf8))
+        #expect(store.streamKey("elsewhere-1") == [0] + Array("elsewhere-1".utf8))
+        #expect(store.streamKey("") == [0])
+        for name in ["cohort-C1", "territory-FR-OCC", "application-\u{301}x", "position-p"] {
+            #expect(store.streamKey(name).withUnsafeBytes { store.streamName($0) } == name)
+        }
+    }
+
     @Test("recordedAt is stamped with the system time of the append, to the millisecond")
     func recordedAt() throws {
         let t = try TemporaryLedger()

@@ -26,9 +26,20 @@ struct EventStore {
     /// Stream-name prefixes stored as one byte (1, 2, …) in stream keys, as the
     /// domain gives them; never reordered. A name without one is stored as `0` + the name.
     let streamPrefixes: [String]
+    /// The prefixes' UTF-8 bytes, for ``streamKey(_:)``.
+    private let prefixBytes: [[UInt8]]
     /// Whether this open upgraded a format-1 ledger (whose catalogue and read
     /// models the ledger then rebuilds).
     var upgraded = false
+
+    private init(meta: Database, events: Database, ids: Database, streams: Database, streamPrefixes: [String]) {
+        self.meta = meta
+        self.events = events
+        self.ids = ids
+        self.streams = streams
+        self.streamPrefixes = streamPrefixes
+        prefixBytes = streamPrefixes.map { Array($0.utf8) }
+    }
 
     /// Opens the store's tables; with `create`, creates them and writes the format record.
     ///
@@ -133,8 +144,28 @@ struct EventStore {
         try txn.put(meta, Self.sharedLogKey, Array(id.utf8))
     }
 
-    /// The `streams` key of a stream name.
+    /// The `streams` key of a stream name (two per appended event: its version, then its entry).
     func streamKey(_ stream: String) -> [UInt8] {
+        var name = stream
+        let key = name.withUTF8 { bytes -> [UInt8]? in
+            for (index, prefix) in prefixBytes.enumerated() where bytes.starts(with: prefix) {
+                // `hasPrefix` compares characters: past the prefix, an ASCII byte
+                // (or nothing) starts a new one, so the bytes decide alike. A
+                // combining mark there would join the prefix's last character.
+                guard bytes.count == prefix.count || bytes[prefix.count] < 0x80 else { return nil }
+                return [UInt8](unsafeUninitializedCapacity: 1 + bytes.count - prefix.count) { key, count in
+                    key[0] = UInt8(index + 1)
+                    _ = UnsafeMutableBufferPointer(rebasing: key[1...]).initialize(from: bytes[prefix.count...])
+                    count = 1 + bytes.count - prefix.count
+                }
+            }
+            return nil
+        }
+        return key ?? characterKey(stream)
+    }
+
+    /// ``streamKey(_:)`` by characters, as ledgers have always stored it.
+    private func characterKey(_ stream: String) -> [UInt8] {
         for (index, prefix) in streamPrefixes.enumerated() where stream.hasPrefix(prefix) {
             return [UInt8(index + 1)] + stream.utf8.dropFirst(prefix.utf8.count)
         }
