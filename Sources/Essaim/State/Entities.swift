@@ -174,8 +174,8 @@ final class Entities: EventFolder {
     /// Per territory: the sites located there.
     let siteAt: RecordCache<MarkerRecord>
 
-    /// The entities in `store`; `storeIsEmpty` saves a lookup for every record
-    /// when folding from scratch.
+    /// The entities in `store`; `storeIsEmpty` (a fold from scratch) saves a
+    /// lookup for every record and holds up to ``rebuildBound`` entries.
     init(_ store: any ProjectionStore, storeIsEmpty: Bool) {
         let load = !storeIsEmpty
         self.store = store
