@@ -299,15 +299,15 @@ extension PerMetric<MeasurementRecord> {
 
 /// A value a ``PerMetric`` can hold, with the one it keeps where a metric has none.
 protocol MetricValue: Equatable {
-    static var none: Self { get }
+    static var absent: Self { get }
 }
 
 extension Int64: MetricValue {
-    static var none: Int64 { 0 }
+    static var absent: Int64 { 0 }
 }
 
 extension MeasurementRecord: MetricValue {
-    static var none: MeasurementRecord { MeasurementRecord(instant: 0, position: 0, value: 0) }
+    static var absent: MeasurementRecord { MeasurementRecord(instant: 0, position: 0, value: 0) }
 }
 
 /// One optional value per growth metric, stored as three values and a mask
@@ -315,8 +315,8 @@ extension MeasurementRecord: MetricValue {
 /// record holds three of these, and the fold holds hundreds of thousands of
 /// application records between write-backs.
 struct PerMetric<Value: MetricValue>: Equatable {
-    /// A metric without a value holds `Value.none`, so equal maps compare equal.
-    private var values = (Value.none, Value.none, Value.none)
+    /// A metric without a value holds `Value.absent`, so equal maps compare equal.
+    private var values = (Value.absent, Value.absent, Value.absent)
     /// Bit `metric.index` set when the metric has a value.
     private var present: UInt8 = 0
 
@@ -330,7 +330,7 @@ struct PerMetric<Value: MetricValue>: Equatable {
             }
         }
         set {
-            let value = newValue ?? .none
+            let value = newValue ?? Value.absent
             switch metric {
             case .revenueEur: values.0 = value
             case .exportRevenueEur: values.1 = value
