@@ -105,6 +105,24 @@ final class Transaction {
         try LMDBError.check(rc, "writing \(db.name)")
     }
 
+    /// Stores `value` under `key` unless the key is there already: then stores
+    /// nothing and returns `existing` of the stored value (valid only during the
+    /// call). One search of the table either way, where a lookup then a put take two.
+    func insert<K: RawBytes, V: RawBytes, T>(_ db: Database, _ key: K, _ value: V,
+                                             existing: (UnsafeRawBufferPointer) throws -> T) throws -> T? {
+        var stored = MDB_val()
+        let rc = key.withUnsafeBytes { k in
+            value.withUnsafeBytes { v in
+                var keyVal = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
+                stored = MDB_val(mv_size: v.count, mv_data: UnsafeMutableRawPointer(mutating: v.baseAddress))
+                return mdb_put(raw, db.dbi, &keyVal, &stored, UInt32(MDB_NOOVERWRITE))
+            }
+        }
+        if rc == MDB_KEYEXIST { return try existing(UnsafeRawBufferPointer(start: stored.mv_data, count: stored.mv_size)) }
+        try LMDBError.check(rc, "writing \(db.name)")
+        return nil
+    }
+
     /// Removes `key`; returns whether it was there.
     @discardableResult
     func delete<K: RawBytes>(_ db: Database, _ key: K) throws(LMDBError) -> Bool {

@@ -185,7 +185,7 @@ struct AppendBatch<Log: EventLogAppender> {
         let id = event.id ?? EventID.random()
         event.id = id
         do {
-            if let position = try log.position(of: id) {
+            if let position = try log.claim(id) {
                 guard let stored = try log.record(at: position) else {
                     throw LedgerError(.corrupt, "id \(id) points to missing position \(position)")
                 }

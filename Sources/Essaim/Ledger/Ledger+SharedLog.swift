@@ -314,6 +314,8 @@ struct SiteLogAppender: EventLogAppender, ReadingThrough {
         return stored
     }
 
+    mutating func claim(_ id: EventID) throws -> UInt64? { try local.claim(id) }
+
     func keepKey(_ key: [UInt8], for application: String, createdAt position: UInt64) throws {
         shared?.addKey(key, for: application, at: position)
     }

@@ -37,6 +37,12 @@ protocol EventLogAppender: EventLogReader {
     /// stamped with the write's time and sealed into the chain. `checkVersion`
     /// sees the stream's current version first and throws to refuse the record.
     mutating func append(_ record: EventRecord, checkVersion: (UInt64?) throws -> Void) throws -> EventRecord
+    /// Reserves `id` for the record appended next, unless a stored record has
+    /// it: then returns that record's position and reserves nothing. (What
+    /// ``EventLogReader/position(of:)`` answers, in one search of the id index
+    /// where a lookup then the append's own write would take two.) A write must
+    /// not commit a reservation no record filled: a refused record aborts it.
+    mutating func claim(_ id: EventID) throws -> UInt64?
     /// Whether the log keeps personal-data keys itself (a shared log does; an
     /// LMDB ledger keeps them in its key store only). When it does, the batch
     /// hands it each new key and each erasure.

@@ -203,8 +203,13 @@ struct EventStore {
 
         /// The last version of `stream`, or `nil` when the stream has no event.
         func version(ofStream stream: String) throws -> UInt64? {
+            try version(ofStreamKey: store.streamKey(stream))
+        }
+
+        /// ``version(ofStream:)`` of a stream's key (``streamKey(_:)``).
+        func version(ofStreamKey key: [UInt8]) throws -> UInt64? {
             try txn.withCursor(store.streams) { cursor in
-                guard try cursor.find(store.streamKey(stream)) != nil else { return nil }
+                guard try cursor.find(key) != nil else { return nil }
                 return UInt64(try cursor.duplicateCount() - 1)
             }
         }
@@ -286,6 +291,8 @@ struct EventStore {
         private(set) var previousHash: [UInt8]
         /// The stored bytes of the last record appended (what a shared log stores too).
         private(set) var lastStored: [UInt8] = []
+        /// The id ``claim(_:)`` filed for the record appended next.
+        private var claimed: EventID?
 
         init(store: EventStore, txn: Transaction) throws {
             precondition(txn.isWrite, "appending needs the write transaction")
@@ -304,9 +311,21 @@ struct EventStore {
         func keepKey(_ key: [UInt8], for application: String, createdAt position: UInt64) throws {}
         func eraseKey(for application: String) throws {}
 
+        mutating func claim(_ id: EventID) throws -> UInt64? {
+            let found = try log.txn.insert(log.store.ids, id.bytes, ByteWriter.key(nextPosition).dropFirst(2),
+                                           existing: EventStore.position(ofIDValue:))
+            guard let found else {
+                claimed = id
+                return nil
+            }
+            guard let position = found else { throw LedgerError(.corrupt, "id \(id) has a malformed entry in the id index") }
+            return position
+        }
+
         mutating func append(_ record: EventRecord, checkVersion: (UInt64?) throws -> Void) throws -> EventRecord {
             let store = log.store, txn = log.txn
-            let current = try log.version(ofStream: record.stream)
+            let streamKey = store.streamKey(record.stream)
+            let current = try log.version(ofStreamKey: streamKey)
             try checkVersion(current)
             var stored = record
             stored.position = nextPosition
@@ -317,8 +336,9 @@ struct EventStore {
             try txn.put(store.events, positionKey, bytes, append: true)
             previousHash = hash
             lastStored = bytes
-            try txn.put(store.ids, record.id.bytes, positionKey.dropFirst(2))
-            try txn.put(store.streams, store.streamKey(record.stream), positionKey, append: true, duplicates: true)
+            if claimed != record.id { try txn.put(store.ids, record.id.bytes, positionKey.dropFirst(2)) }
+            claimed = nil
+            try txn.put(store.streams, streamKey, positionKey, append: true, duplicates: true)
             nextPosition += 1
             return stored
         }
