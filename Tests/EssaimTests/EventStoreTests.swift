@@ -102,6 +102,32 @@ import Testing
         }
     }
 
+    @Test("an id is claimed in the write that stores it: a refused batch leaves none behind, a repeat within a batch is its duplicate")
+    func idClaims() throws {
+        let t = try TemporaryLedger()
+        let id = EventID("1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f")!
+        #expect(throws: EventRefusal.self) {
+            try t.ledger.append([territory("FR", id: id), territory("FR-OCC", parent: "FR-NOWHERE")])
+        }
+        #expect(try t.ledger.event(id: id) == nil)
+        let report = try t.ledger.append([territory("FR", id: id), territory("FR", id: id)])
+        #expect(report.appended == 1 && report.duplicates == 1)
+        #expect(report.events.map(\.position) == [1, 1])
+        struct Rollback: Error {}
+        let other = EventID("2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a")!
+        #expect(throws: Rollback.self) {
+            try t.ledger.write { txn in
+                var appender = try EventStore.Appender(store: t.ledger.store, txn: txn)
+                #expect(try appender.claim(id) == 1)
+                #expect(try appender.claim(other) == nil)
+                #expect(try appender.claim(other) == 2, "a claim files the id at the next position")
+                throw Rollback()
+            }
+        }
+        #expect(try t.ledger.event(id: other) == nil)
+        #expect(try t.ledger.headPosition() == 1)
+    }
+
     @Test("ids are accepted in upper case and stored in canonical lower case")
     func idCase() throws {
         let t = try TemporaryLedger()
