@@ -95,14 +95,21 @@ final class Transaction {
     func put<K: RawBytes, V: RawBytes>(_ db: Database, _ key: K, _ value: V, append: Bool = false,
                                        duplicates: Bool = false) throws(LMDBError) {
         let flags = append ? UInt32(duplicates ? MDB_APPENDDUP : MDB_APPEND) : 0
-        let rc = key.withUnsafeBytes { k in
+        try LMDBError.check(rawPut(db, key, value, flags).rc, "writing \(db.name)")
+    }
+
+    /// `mdb_put` with `flags`; returns its code and the value it leaves in its
+    /// data argument (with `MDB_NOOVERWRITE`, the stored value when the key exists).
+    private func rawPut<K: RawBytes, V: RawBytes>(_ db: Database, _ key: K, _ value: V,
+                                                  _ flags: UInt32) -> (rc: Int32, value: MDB_val) {
+        key.withUnsafeBytes { k in
             value.withUnsafeBytes { v in
                 var keyVal = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
                 var val = MDB_val(mv_size: v.count, mv_data: UnsafeMutableRawPointer(mutating: v.baseAddress))
-                return mdb_put(raw, db.dbi, &keyVal, &val, flags)
+                let rc = mdb_put(raw, db.dbi, &keyVal, &val, flags)
+                return (rc, val)
             }
         }
-        try LMDBError.check(rc, "writing \(db.name)")
     }
 
     /// Stores `value` under `key` unless the key is there already: then stores
@@ -110,14 +117,7 @@ final class Transaction {
     /// call). One search of the table either way, where a lookup then a put take two.
     func insert<K: RawBytes, V: RawBytes, T>(_ db: Database, _ key: K, _ value: V,
                                              existing: (UnsafeRawBufferPointer) throws -> T) throws -> T? {
-        var stored = MDB_val()
-        let rc = key.withUnsafeBytes { k in
-            value.withUnsafeBytes { v in
-                var keyVal = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
-                stored = MDB_val(mv_size: v.count, mv_data: UnsafeMutableRawPointer(mutating: v.baseAddress))
-                return mdb_put(raw, db.dbi, &keyVal, &stored, UInt32(MDB_NOOVERWRITE))
-            }
-        }
+        let (rc, stored) = rawPut(db, key, value, UInt32(MDB_NOOVERWRITE))
         if rc == MDB_KEYEXIST { return try existing(UnsafeRawBufferPointer(start: stored.mv_data, count: stored.mv_size)) }
         try LMDBError.check(rc, "writing \(db.name)")
         return nil

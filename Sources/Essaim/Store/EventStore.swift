@@ -119,7 +119,7 @@ struct EventStore {
                 previous = hash
                 try txn.put(events, key, bytes)
                 try txn.put(store.streams, store.streamKey(try stream(record)), key, append: true, duplicates: true)
-                try txn.put(ids, record.id.bytes, key.dropFirst(2))
+                try txn.put(ids, record.id.bytes, idValue(record.position))
             }
             next += 10_000
         }
@@ -178,6 +178,9 @@ struct EventStore {
         let rest = String(decoding: key.dropFirst(), as: UTF8.self)
         return first == 0 || Int(first) > streamPrefixes.count ? rest : streamPrefixes[Int(first) - 1] + rest
     }
+
+    /// The `ids` value of `position` (6 bytes big-endian).
+    static func idValue(_ position: UInt64) -> ArraySlice<UInt8> { ByteWriter.key(position).dropFirst(2) }
 
     /// The position in an `ids` value (6 bytes big-endian).
     static func position(ofIDValue bytes: UnsafeRawBufferPointer) -> UInt64? {
@@ -312,7 +315,7 @@ struct EventStore {
         func eraseKey(for application: String) throws {}
 
         mutating func claim(_ id: EventID) throws -> UInt64? {
-            let found = try log.txn.insert(log.store.ids, id.bytes, ByteWriter.key(nextPosition).dropFirst(2),
+            let found = try log.txn.insert(log.store.ids, id.bytes, EventStore.idValue(nextPosition),
                                            existing: EventStore.position(ofIDValue:))
             guard let found else {
                 claimed = id
@@ -336,7 +339,7 @@ struct EventStore {
             try txn.put(store.events, positionKey, bytes, append: true)
             previousHash = hash
             lastStored = bytes
-            if claimed != record.id { try txn.put(store.ids, record.id.bytes, positionKey.dropFirst(2)) }
+            if claimed != record.id { try txn.put(store.ids, record.id.bytes, EventStore.idValue(stored.position)) }
             claimed = nil
             try txn.put(store.streams, streamKey, positionKey, append: true, duplicates: true)
             nextPosition += 1
@@ -363,7 +366,7 @@ struct EventStore {
             }
             let positionKey = ByteWriter.key(position)
             try txn.put(store.events, positionKey, bytes, append: true)
-            try txn.put(store.ids, id.bytes, positionKey.dropFirst(2))
+            try txn.put(store.ids, id.bytes, EventStore.idValue(position))
             try txn.put(store.streams, store.streamKey(stream), positionKey, append: true, duplicates: true)
             previousHash = hash
             nextPosition += 1
