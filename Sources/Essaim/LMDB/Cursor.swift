@@ -66,11 +66,14 @@ final class Cursor {
 
     /// Stores `value` under `key` and moves the cursor there. `append` tells
     /// LMDB the key sorts after every existing key: it then fills the last page
-    /// instead of splitting it in half.
-    func put(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, append: Bool) throws {
+    /// instead of splitting it in half. With `duplicates` too (a table of sorted
+    /// duplicates), the key is the last one and the value sorts after its values.
+    func put(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, append: Bool,
+             duplicates: Bool = false) throws {
         guard let handle else { preconditionFailure("cursor used after close") }
         var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
-        try LMDBError.check(mdb_cursor_put(handle, &k, &v, append ? UInt32(MDB_APPEND) : 0), "writing \(db.name)")
+        let flags = append ? UInt32(duplicates ? MDB_APPENDDUP : MDB_APPEND) : 0
+        try LMDBError.check(mdb_cursor_put(handle, &k, &v, flags), "writing \(db.name)")
     }
 }

@@ -65,6 +65,28 @@ final class Transaction {
         return Database(dbi: dbi, name: name)
     }
 
+    /// The environment's named tables in name order, each with whether it holds
+    /// sorted duplicates (see ``open(_:create:sortedDuplicates:)``).
+    func tables() throws -> [(name: String, sortedDuplicates: Bool)] {
+        var names: [String] = []
+        // The unnamed table lists the named ones, one key per table.
+        var main: MDB_dbi = 0
+        try LMDBError.check(mdb_dbi_open(raw, nil, 0, &main), "opening the table of tables")
+        try withCursor(Database(dbi: main, name: "the table of tables")) { cursor in
+            var entry = try cursor.first()
+            while let (key, _) = entry {
+                names.append(String(decoding: key, as: UTF8.self))
+                entry = try cursor.next()
+            }
+        }
+        return try names.map { name throws(LMDBError) in
+            let db = try open(name, create: false)
+            var flags: UInt32 = 0
+            try LMDBError.check(mdb_dbi_flags(raw, db.dbi, &flags), "reading the flags of \(name)")
+            return (name, flags & UInt32(MDB_DUPSORT) != 0)
+        }
+    }
+
     /// Empties `db`, or with `delete` removes it from the environment. Whole pages
     /// are freed without being copied, unlike deleting entries one by one.
     func drop(_ db: Database, delete: Bool = false) throws(LMDBError) {

@@ -26,7 +26,7 @@ extension Ledger {
     public func backup(to path: String) throws -> CopyReport {
         try Self.makeEmptyDirectory(path)
         do {
-            try storage { try environment.copy(to: path, compact: true) }
+            try storage { try environment.copy(to: path) }
             try personalKeys.copy(to: path + "/keys.db")
         } catch {
             Self.remove(path)
@@ -52,7 +52,7 @@ extension Ledger {
         let before = filesSize(path)
         try ledger.write { _ in
             // Holding the write lock: no append can land between the copy and the swap.
-            try ledger.storage { try ledger.environment.copy(to: work, compact: true) }
+            try ledger.storage { try ledger.environment.copy(to: work) }
         }
         try FileCopy.copy(path + "/keys.db", to: work + "/keys.db", ifPresent: true)
         let verification = try Ledger.open(at: work, configuration: LedgerConfiguration(readOnly: true)).verify()
