@@ -360,6 +360,9 @@ struct Bench {
         let copied = run(options.essaim, ["--ledger", ledger, "backup", backup])
         record("backup_seconds", "backup (hot, compacted, verified)", copied.seconds, "s")
         removeLedger(backup)
+        _ = run(options.essaim, ["--ledger", ledger, "backup", "--full-pages", backup])
+        record("disk_full_pages_bytes_per_event", "directory per event, backup --full-pages", Double(directoryBytes(backup)) / n, "bytes")
+        removeLedger(backup)
         _ = run(options.essaim, ["--ledger", ledger, "compact"])
         record("disk_after_compact_bytes_per_event", "directory per event after compact", Double(directoryBytes(ledger)) / n, "bytes")
 

@@ -86,7 +86,7 @@ import Testing
             }
             _ = try txn.open("empty", create: true)
         }
-        try source.copy(to: directory + "/copy")
+        try source.copy(to: directory + "/copy", fullPages: true)
         let copy = try Environment(path: directory + "/copy", options: options)
         func contents(_ environment: Environment) throws -> [String: [[UInt8]]] {
             try environment.read { txn in
@@ -121,7 +121,14 @@ import Testing
         #expect(backup.status == 0 && backup.stdout.hasPrefix("backed up \(fixtureEventCount) events"), "\(backup.stderr)")
         #expect(try CommandLineTests.run(["--ledger", directory + "/copy.ledger", "verify"]).status == 0)
         #expect(try CommandLineTests.run(["--ledger", ledger, "backup", directory + "/copy.ledger"]).status == 3)
+        // With full pages: the same ledger, as its digest says.
+        let full = try CommandLineTests.run(["--ledger", ledger, "backup", "--full-pages", directory + "/full.ledger"])
+        #expect(full.status == 0 && full.stdout.hasPrefix("backed up \(fixtureEventCount) events"), "\(full.stderr)")
+        let digest = { (output: String) in output.components(separatedBy: "digest ").last }
+        #expect(digest(full.stdout) == digest(backup.stdout))
         let compact = try CommandLineTests.run(["--ledger", ledger, "compact"])
         #expect(compact.status == 0 && compact.stdout.contains("events verified"), "\(compact.stderr)")
+        let fullCompact = try CommandLineTests.run(["--ledger", ledger, "compact", "--full-pages"])
+        #expect(fullCompact.status == 0 && fullCompact.stdout.contains("events verified"), "\(fullCompact.stderr)")
     }
 }

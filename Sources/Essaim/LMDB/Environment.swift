@@ -164,14 +164,20 @@ final class Environment: @unchecked Sendable {
 
     /// Writes a consistent copy of the environment into the directory `path`
     /// (which must exist and hold no data file), from one read snapshot, while
-    /// other transactions go on, and syncs it.
+    /// other transactions go on, and syncs it. Free pages stay behind.
     ///
-    /// Every table is written anew, entry by entry in key order, each one
-    /// appended (`MDB_APPEND`): its pages come out full and the free pages stay
-    /// behind. A table filled in random key order (the id index, read models
-    /// written back in several runs) keeps its pages about two-thirds full, and
-    /// a page-by-page copy (`mdb_env_copy2` with `MDB_CP_COMPACT`) keeps them so.
-    func copy(to path: String) throws {
+    /// Without `fullPages`, the pages in use are copied as they are
+    /// (`mdb_env_copy2` with `MDB_CP_COMPACT`): a table filled in random key
+    /// order (the id index, read models written back in several runs) keeps
+    /// its pages about two-thirds full. With `fullPages`, every table is written
+    /// anew, entry by entry in key order, each one appended (`MDB_APPEND`): its
+    /// pages come out full, and the first inserts into each of them split it.
+    func copy(to path: String, fullPages: Bool) throws {
+        guard fullPages else {
+            gate.lockShared()
+            defer { gate.unlock() }
+            return try LMDBError.check(mdb_env_copy2(handle, path, UInt32(MDB_CP_COMPACT)), "copying the ledger to \(path)")
+        }
         var options = Options()
         options.durable = false
         let target = try Environment(path: path, options: options)

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-/// What ``Ledger/backup(to:)`` or ``Ledger/compact(at:configuration:)`` wrote.
+/// What ``Ledger/backup(to:fullPages:)`` or ``Ledger/compact(at:configuration:fullPages:)`` wrote.
 public struct CopyReport: Sendable {
     /// Bytes of the ledger's files before (the source, for a backup).
     public var bytesBefore: Int
@@ -19,14 +19,20 @@ extension Ledger {
     /// verifies it. The copy is an ordinary ledger: to restore, use it (or copy
     /// it back) as the ledger directory.
     ///
+    /// With `fullPages`, every table is rewritten in key order with its pages
+    /// full: about a sixth fewer bytes (a 1 M-event ledger: 296 bytes per
+    /// event instead of 359), for a copy to keep rather than to append to, since
+    /// each insert into a full page splits it and grows the file (durable
+    /// appends take about three times as long until most pages have split).
+    ///
     /// The log is copied from one snapshot, the key store after it: a key
     /// created later is an unused slot in the copy, and a key erased meanwhile
     /// is erased in the copy too (its leader reads as erased).
     @discardableResult
-    public func backup(to path: String) throws -> CopyReport {
+    public func backup(to path: String, fullPages: Bool = false) throws -> CopyReport {
         try Self.makeEmptyDirectory(path)
         do {
-            try storage { try environment.copy(to: path) }
+            try storage { try environment.copy(to: path, fullPages: fullPages) }
             try personalKeys.copy(to: path + "/keys.db")
         } catch {
             Self.remove(path)
@@ -38,11 +44,14 @@ extension Ledger {
     }
 
     /// Rewrites the ledger at `path` without its free pages (what a replay or
-    /// deleted read models leave behind): a compacted copy is written next to
+    /// deleted read models leave behind), with `fullPages` also without the
+    /// room inserts leave in pages (see ``backup(to:fullPages:)``):
+    /// a compacted copy is written next to
     /// it, verified, then swapped in with one rename. The ledger must not be
     /// open in another process (``LedgerError/Code/unavailable`` otherwise).
     @discardableResult
-    public static func compact(at path: String, configuration: LedgerConfiguration = .init()) throws -> CopyReport {
+    public static func compact(at path: String, configuration: LedgerConfiguration = .init(),
+                               fullPages: Bool = false) throws -> CopyReport {
         let ledger = try Ledger.open(at: path, configuration: configuration)
         try ledger.requireExclusiveUse()
         let work = path + "/.compacting"
@@ -52,7 +61,7 @@ extension Ledger {
         let before = filesSize(path)
         try ledger.write { _ in
             // Holding the write lock: no append can land between the copy and the swap.
-            try ledger.storage { try ledger.environment.copy(to: work) }
+            try ledger.storage { try ledger.environment.copy(to: work, fullPages: fullPages) }
         }
         try FileCopy.copy(path + "/keys.db", to: work + "/keys.db", ifPresent: true)
         let verification = try Ledger.open(at: work, configuration: LedgerConfiguration(readOnly: true)).verify()
