@@ -189,21 +189,27 @@ final class Environment: @unchecked Sendable {
                     let from = try source.open(table.name, create: false)
                     let to = try txn.open(table.name, create: true, sortedDuplicates: table.sortedDuplicates)
                     try source.withCursor(from) { reader in
-                        try txn.withCursor(to) { writer in
-                            var lastKey: [UInt8] = []
-                            var entry = try reader.first()
-                            while let (key, value) = entry {
-                                let again = table.sortedDuplicates && key.elementsEqual(lastKey)
-                                try writer.put(key, value, append: true, duplicates: again)
-                                if table.sortedDuplicates && !again { lastKey = Array(key) }
-                                entry = try reader.next()
-                            }
-                        }
+                        try txn.withCursor(to) { writer in try Self.appendAll(reader, to: writer, sortedDuplicates: table.sortedDuplicates) }
                     }
                 }
             }
         }
         try LMDBError.check(mdb_env_sync(target.handle, 1), "syncing the copy at \(path)")
+    }
+
+    /// Appends every entry `reader` reaches, in key order, through `writer` on an
+    /// empty table: each key's first value after the last key, its other values
+    /// (a table of sorted duplicates) after that key's values. (Only there:
+    /// elsewhere LMDB's next duplicate is the next entry.)
+    private static func appendAll(_ reader: Cursor, to writer: Cursor, sortedDuplicates: Bool) throws {
+        var entry = try reader.first()
+        while let (key, value) = entry {
+            try writer.put(key, value, append: true)
+            while sortedDuplicates, let (key, value) = try reader.nextDuplicate() {
+                try writer.put(key, value, append: true, duplicates: true)
+            }
+            entry = try reader.nextKey()
+        }
     }
 
     /// Sets the map size ahead of a large write, so that it does not have to be retried.
