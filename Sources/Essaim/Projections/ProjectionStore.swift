@@ -43,12 +43,13 @@ struct LMDBProjectionStore: ProjectionStore {
         guard batch.count > 0 else { return }
         var batch = batch
         try txn.withCursor(table) { cursor in
-            var last: [UInt8]? = try cursor.last().map { Array($0.key) }
+            // Keys come in order: once one is past the table's last, so are the rest.
+            let last: [UInt8]? = try cursor.last().map { Array($0.key) }
+            var append = last == nil
             var written = 0
             try batch.forEachSorted { key, value in
-                let append = last.map { last in last.withUnsafeBytes { ProjectionWriteBatch.precedes($0, key) } } ?? true
+                if !append { append = last!.withUnsafeBytes { ProjectionWriteBatch.precedes($0, key) } }
                 try cursor.put(key, value, append: append)
-                if append { last = Array(key) }
                 written += 1
                 // A long write-back passes over pages it will not come back to:
                 // let go of them, so that resident memory does not grow with the
@@ -74,10 +75,17 @@ struct ProjectionWriteBatch {
     private var buffer: ByteWriter
     private var entries: [Entry] = []
 
-    /// An empty batch with room for about `records` records.
-    init(records: Int) {
+    /// Whether every record was added after the one before it in key order
+    /// (``add(key:_:)`` after a sort elsewhere): ``forEachSorted(_:)`` then has
+    /// nothing to sort.
+    private let inKeyOrder: Bool
+
+    /// An empty batch with room for about `records` records; `inKeyOrder` when
+    /// the caller adds them already sorted.
+    init(records: Int, inKeyOrder: Bool = false) {
         buffer = ByteWriter(capacity: records * 64)
         entries.reserveCapacity(records)
+        self.inKeyOrder = inKeyOrder
     }
 
     private struct Entry {
@@ -95,9 +103,31 @@ struct ProjectionWriteBatch {
         let key = buffer.bytes.count
         buffer.u8(kind.rawValue)
         buffer.raw(id.utf8)
+        finish(key: key, encode)
+    }
+
+    /// Adds a record under `key` (a copy is kept), its value written by `encode`.
+    mutating func add(key bytes: UnsafeRawBufferPointer, _ encode: (inout ByteWriter) -> Void) {
+        let key = buffer.bytes.count
+        buffer.raw(bytes)
+        finish(key: key, encode)
+    }
+
+    private mutating func finish(key: Int, _ encode: (inout ByteWriter) -> Void) {
         let value = buffer.bytes.count
         encode(&buffer)
         entries.append(Entry(prefix: 0, key: Int32(key), value: Int32(value), end: Int32(buffer.bytes.count)))
+        #if DEBUG
+        if inKeyOrder, entries.count > 1 {
+            let bytes = buffer.bytes
+            bytes.withUnsafeBytes { bytes in
+                let (a, b) = (entries[entries.count - 2], entries[entries.count - 1])
+                assert(Self.precedes(UnsafeRawBufferPointer(rebasing: bytes[Int(a.key)..<Int(a.value)]),
+                                     UnsafeRawBufferPointer(rebasing: bytes[Int(b.key)..<Int(b.value)])),
+                       "a batch in key order was given a key out of order")
+            }
+        }
+        #endif
     }
 
     /// Sorts the records and calls `body` with each key and value in key order
@@ -105,13 +135,15 @@ struct ProjectionWriteBatch {
     mutating func forEachSorted(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) rethrows {
         try buffer.bytes.withUnsafeBytes { bytes in
             func key(_ e: Entry) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[Int(e.key)..<Int(e.value)]) }
-            for index in entries.indices {
-                var prefix: UInt64 = 0
-                for byte in key(entries[index]).prefix(8) { prefix = prefix << 8 | UInt64(byte) }
-                let length = min(8, Int(entries[index].value - entries[index].key))
-                entries[index].prefix = length == 8 ? prefix : prefix << (8 * UInt64(8 - length))
+            if !inKeyOrder {
+                for index in entries.indices {
+                    var prefix: UInt64 = 0
+                    for byte in key(entries[index]).prefix(8) { prefix = prefix << 8 | UInt64(byte) }
+                    let length = min(8, Int(entries[index].value - entries[index].key))
+                    entries[index].prefix = length == 8 ? prefix : prefix << (8 * UInt64(8 - length))
+                }
+                entries.sort { a, b in a.prefix != b.prefix ? a.prefix < b.prefix : Self.precedes(key(a), key(b)) }
             }
-            entries.sort { a, b in a.prefix != b.prefix ? a.prefix < b.prefix : Self.precedes(key(a), key(b)) }
             for e in entries {
                 try body(key(e), UnsafeRawBufferPointer(rebasing: bytes[Int(e.value)..<Int(e.end)]))
             }

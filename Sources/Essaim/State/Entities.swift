@@ -2,8 +2,13 @@
 protocol EntityCache: AnyObject {
     var kind: RecordKind { get }
     var count: Int { get }
-    /// Writes the changed records (in key order) and empties the cache; later misses read the store.
-    func flush() throws
+    /// Encodes the changed records in key order, `chunk` records to a batch,
+    /// hands each batch to `publish`, and empties the cache (later misses read
+    /// the store). Stops early, returning `false`, when `publish` does.
+    ///
+    /// It may run on another thread than the fold's: the fold must not use the
+    /// cache until it returns.
+    func writeBack(chunk: Int, _ publish: (ProjectionWriteBatch) -> Bool) -> Bool
 }
 
 /// A write-back cache of one kind of entity record: records are decoded once,
@@ -106,16 +111,36 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
         }
     }
 
-    func flush() throws {
-        // Sized for what changed: an append's write-back flushes every cache, most of them unchanged.
-        var batch = ProjectionWriteBatch(records: dirty.reduce(0) { $0 + ($1 ? 1 : 0) })
+    func writeBack(chunk: Int, _ publish: (ProjectionWriteBatch) -> Bool) -> Bool {
+        defer { empty() }
+        // The changed records' keys, sorted once, each with its record's slot
+        // (4 bytes, big-endian); the records are then encoded in that order.
+        var order = ProjectionWriteBatch(records: dirty.reduce(0) { $0 + ($1 ? 1 : 0) })
         records.withUnsafeBufferPointer { records in
-            for slot in dirty.indices where dirty[slot] {
-                guard let record = records[slot] else { continue }
-                batch.add(kind, slots.ids[slot]) { record.encode(to: &$0) }
+            for slot in dirty.indices where dirty[slot] && records[slot] != nil {
+                order.add(kind, slots.ids[slot]) { $0.u32(UInt32(slot)) }
             }
         }
-        try store.write(batch)
+        var batch = ProjectionWriteBatch(records: min(chunk, order.count), inKeyOrder: true)
+        var going = true
+        records.withUnsafeMutableBufferPointer { records in
+            order.forEachSorted { key, value in
+                guard going else { return }
+                let slot = value.reduce(0) { $0 << 8 | Int($1) }
+                // Moved out (no copy of its strings and arrays): the cache is emptied next.
+                let record = records[slot].take()!
+                batch.add(key: key) { record.encode(to: &$0) }
+                if batch.count == chunk {
+                    going = publish(batch)
+                    batch = ProjectionWriteBatch(records: chunk, inKeyOrder: true)
+                }
+            }
+        }
+        return going && (batch.count == 0 || publish(batch))
+    }
+
+    /// Forgets every record, keeping the room they took; later misses read the store.
+    private func empty() {
         slots.removeAll()
         records.removeAll(keepingCapacity: true)
         dirty.removeAll(keepingCapacity: true)
@@ -252,10 +277,27 @@ final class Entities: EventFolder {
     }
 
     /// Writes every changed record to the store and empties the caches.
+    ///
+    /// A large write-back (the largest single cost of a replay) sorts, encodes
+    /// and frees the records on a second thread while this one writes the
+    /// batches ready: only this thread may use the transaction. Batches come
+    /// in key order, caches in kind order, so into an empty table every record
+    /// is an append.
     func finish() throws {
         try settleReach()
-        // In key order: into an empty table, every record is then an append.
-        for cache in created { try cache.flush() }
+        let pipe = ChunkPipe<ProjectionWriteBatch>(waiting: 2, onSecondThread: cached >= Self.concurrentWriteBack) {
+            [created] publish in
+            var going = true
+            for cache in created where going { going = cache.writeBack(chunk: Self.writeBackChunk, publish) }
+        }
+        defer { pipe.stop() }
+        while let batch = pipe.next() { try store.write(batch) }
         load = true
     }
+
+    /// Entries held from which a write-back is worth a second thread.
+    static let concurrentWriteBack = 16_384
+    /// Records to a batch of a write-back: what the store writes between two
+    /// releases of the mapped pages (``LMDBProjectionStore/releaseEvery``).
+    static let writeBackChunk = LMDBProjectionStore.releaseEvery
 }

@@ -431,16 +431,19 @@ struct ApplicationRecord: StoredRecord, Equatable {
         if createdOn != nil { flags |= 1 }
         if selectedOn != nil { flags |= 4 }
         for metric in Metric.allCases where followUp[metric] != nil { flags |= 2048 << UInt64(metric.index) }
-        var sources: [(Int64, UInt64)] = []
+        // The instant and position of the latest figures, when one outcome gave them all.
+        var source: (instant: Int64, position: UInt64)?
+        var oneSource = true
         for metric in Metric.allCases {
             if baseline[metric] != nil { flags |= 8 << UInt64(metric.index) }
             if let m = latest[metric] {
                 flags |= 64 << UInt64(metric.index)
-                if !sources.contains(where: { $0 == (m.instant, m.position) }) { sources.append((m.instant, m.position)) }
+                if let source, source != (m.instant, m.position) { oneSource = false }
+                source = source ?? (m.instant, m.position)
             }
         }
-        let shared = sources.count == 1
-        let midnight = shared && sources[0].0 % Instant.microsecondsPerDay == 0
+        let shared = oneSource && source != nil
+        let midnight = shared && source!.instant % Instant.microsecondsPerDay == 0
         if shared { flags |= 512 }
         if midnight { flags |= 1024 }
         w.varint(flags)
@@ -452,9 +455,9 @@ struct ApplicationRecord: StoredRecord, Equatable {
         }
         w.varint(UInt64(sessionsAttended))
         for metric in Metric.allCases { if let v = baseline[metric] { w.zigzag(v) } }
-        if shared {
-            w.zigzag(midnight ? sources[0].0 / Instant.microsecondsPerDay : sources[0].0)
-            w.varint(sources[0].1)
+        if shared, let source {
+            w.zigzag(midnight ? source.instant / Instant.microsecondsPerDay : source.instant)
+            w.varint(source.position)
         }
         for metric in Metric.allCases {
             guard let m = latest[metric] else { continue }

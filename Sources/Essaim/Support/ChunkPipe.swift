@@ -7,8 +7,9 @@ import Glibc
 /// stays bounded however long the run. Decoding then overlaps with the work
 /// that consumes it (JSON Lines on import, stored records on replay).
 ///
-/// When no thread can be started, the producer runs on the consumer's thread
-/// at its first ``next()`` (every chunk then waits: only for small inputs).
+/// When no thread can be started, or none is asked for (`onSecondThread`
+/// false: a run too small to pay for one), the producer runs on the consumer's
+/// thread at its first ``next()`` (every chunk then waits).
 final class ChunkPipe<Chunk>: @unchecked Sendable {
     /// Makes the chunks; `publish` hands one over and returns `false` once the
     /// consumer has stopped (the producer should then return).
@@ -23,11 +24,12 @@ final class ChunkPipe<Chunk>: @unchecked Sendable {
     private var stopped = false
     private var thread: pthread_t?
 
-    init(waiting: Int, _ produce: @escaping Producer) {
+    init(waiting: Int, onSecondThread: Bool = true, _ produce: @escaping Producer) {
         self.waiting = waiting
         self.produce = produce
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&changed, nil)
+        guard onSecondThread else { return }
         // The thread holds the pipe until its producer returns.
         let box = Unmanaged.passRetained(ThreadBody { [self] in run() }).toOpaque()
         var thread = pthread_t()
