@@ -164,6 +164,48 @@ import Testing
         #expect(try t.ledger.growth(.cohort("K"), bounds: head) == growthBefore)
         #expect(try t.ledger.verify().passed)
     }
+
+    @Test("a write-back large enough for threads of its own stores what one on this thread stores")
+    func concurrentWriteBack() throws {
+        // Enough records that the import's and the replay's last write-backs
+        // encode them on a second thread; the events appended one batch at a
+        // time before them write back on this thread.
+        let events = Array(WorkloadGenerator(events: 30_000, seed: 5))
+        let t = try TemporaryLedger()
+        try t.ledger.append(Array(events.prefix(2_000)))
+        for start in stride(from: 2_000, to: 2_600, by: 100) { try t.ledger.append(Array(events[start..<start + 100])) }
+        try t.ledger.append(Array(events.dropFirst(2_600)))
+        func readModels() throws -> [(key: [UInt8], value: [UInt8])] {
+            try t.ledger.read { txn in try t.ledger.projections.store(for: ReadModelsProjection(), txn).entries(withPrefix: []) }
+        }
+        let appended = try readModels()
+        #expect(appended.count >= Entities.concurrentWriteBack)
+        try t.ledger.replay()
+        let replayed = try readModels()
+        #expect(appended.map(\.key) == replayed.map(\.key))
+        #expect(appended.map(\.value) == replayed.map(\.value))
+        #expect(try t.ledger.verify().passed)
+    }
+
+    @Test("an event run hands each event over once, in order; after an error the rest stay in it")
+    func eventRun() throws {
+        let t = try TemporaryLedger()
+        try t.importLines(baseWorld)
+        let stored = try t.ledger.events()
+        let run = EventRun(capacity: stored.count)
+        for event in stored { run.append(event) }
+        #expect(run.isFull && run.count == stored.count)
+        struct Stop: Error {}
+        var seen: [RecordedEvent] = []
+        #expect(throws: Stop.self) {
+            try run.takeEach { event in
+                seen.append(copy event)
+                if seen.count == 3 { throw Stop() }
+            }
+        }
+        run.takeEach { event in seen.append(copy event) }
+        #expect(seen == stored)
+    }
 }
 
 extension ReplayPropertyTests.Generator: RandomNumberGenerator {

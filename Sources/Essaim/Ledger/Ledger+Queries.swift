@@ -147,18 +147,17 @@ extension Ledger {
                         guard try log.head() >= last else {
                             throw LedgerError(.storage, "the log changed under a replay (head \(try log.head()), expected \(last))")
                         }
-                        var chunk: [RecordedEvent] = []
-                        chunk.reserveCapacity(4_096)
+                        var run = EventRun(capacity: 4_096)
                         var going = true
                         try log.forEachStored(from: first, through: last) { position, bytes in
-                            chunk.append(try RecordedEvent(stored: bytes, position: position))
-                            if chunk.count == 4_096 {
-                                going = publish(.success(chunk))
-                                chunk.removeAll(keepingCapacity: true)
+                            run.append(try RecordedEvent(stored: bytes, position: position))
+                            if run.isFull {
+                                going = publish(.success(run))
+                                run = EventRun(capacity: 4_096)
                             }
                             return going
                         }
-                        if going && !chunk.isEmpty { _ = publish(.success(chunk)) }
+                        if going && run.count > 0 { _ = publish(.success(run)) }
                     }
                 }
             } catch {

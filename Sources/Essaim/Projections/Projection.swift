@@ -19,7 +19,7 @@ public protocol Projection: Sendable {
 
 /// Folds a run of events into one store; ``finish()`` writes what it holds back.
 protocol EventFolder: AnyObject {
-    func apply(_ event: RecordedEvent) throws
+    func apply(_ event: borrowing RecordedEvent) throws
     func finish() throws
 }
 
@@ -39,7 +39,7 @@ final class DirectFolder: EventFolder {
         self.store = store
     }
 
-    func apply(_ event: RecordedEvent) throws { try projection.apply(event, to: store) }
+    func apply(_ event: borrowing RecordedEvent) throws { try projection.apply(copy event, to: store) }
 
     func finish() throws {}
 }
@@ -148,15 +148,13 @@ struct ProjectionSet: Sendable {
             }
         }
         let first = runs.map(\.start).min() ?? 1
-        func fold(_ event: RecordedEvent) throws {
+        func fold(_ event: borrowing RecordedEvent) throws {
             for run in runs where event.position >= run.start { try run.folder.apply(event) }
             if event.position % 65_536 == 0 { progress?(event.position) }
         }
         if let pipe = decoded?(first) {
             defer { pipe.stop() }
-            while let chunk = pipe.next() {
-                for event in try chunk.get() { try fold(event) }
-            }
+            while let chunk = pipe.next() { try chunk.get().takeEach(fold) }
         } else {
             try log.forEachStored(from: first, through: .max) { position, bytes in
                 try fold(RecordedEvent(stored: bytes, position: position))

@@ -242,7 +242,7 @@ final class Entities: EventFolder {
     }
 
     /// Folds one event (without its personal data) into the records.
-    func apply(_ recorded: RecordedEvent) throws {
+    func apply(_ recorded: borrowing RecordedEvent) throws {
         try recorded.event.apply(to: self, EventContext(position: recorded.position, occurredAt: recorded.occurredAt))
         applied += 1
         if applied % 4096 == 0 && cached > cacheBound { try finish() }

@@ -106,5 +106,3 @@ private final class ThreadBody {
     init(_ run: @escaping () -> Void) { self.run = run }
 }
 
-/// A run of stored events decoded on a second thread, or why decoding stopped.
-typealias DecodedEvents = Result<[RecordedEvent], any Error>
