@@ -102,7 +102,7 @@ struct ProjectionWriteBatch {
     mutating func add(_ kind: RecordKind, _ id: String, _ encode: (inout ByteWriter) -> Void) {
         let key = buffer.bytes.count
         buffer.u8(kind.rawValue)
-        buffer.raw(id.utf8)
+        buffer.utf8(id)
         finish(key: key, encode)
     }
 

@@ -22,6 +22,13 @@ struct ByteWriter {
 
     mutating func raw<C: Collection<UInt8>>(_ data: C) { bytes.append(contentsOf: data) }
 
+    /// A string's UTF-8 bytes, without a length (a key's last part): copied at
+    /// once rather than a code unit at a time.
+    mutating func utf8(_ s: String) {
+        var s = s
+        s.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
     /// A string with a 32-bit length prefix.
     mutating func string(_ s: String) {
         let utf8 = Array(s.utf8)
@@ -92,13 +99,21 @@ struct ByteReader {
 
     var isAtEnd: Bool { offset == bytes.count }
 
+    // The readers below run for every field of every record a replay
+    // decodes; inlined, each is a bounds check and a load.
+    @inline(__always)
     private mutating func take(_ n: Int) throws -> UnsafeRawBufferPointer {
-        guard n >= 0, offset + n <= bytes.count else { throw Truncated() }
+        guard n >= 0, n <= bytes.count - offset else { throw Truncated() }
         defer { offset += n }
-        return UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + n])
+        return UnsafeRawBufferPointer(start: bytes.baseAddress.map { $0 + offset }, count: n)
     }
 
-    mutating func u8() throws -> UInt8 { try take(1)[0] }
+    @inline(__always)
+    mutating func u8() throws -> UInt8 {
+        guard offset < bytes.count else { throw Truncated() }
+        defer { offset += 1 }
+        return bytes[offset]
+    }
 
     mutating func u16() throws -> UInt16 {
         let b = try take(2)
@@ -156,6 +171,7 @@ struct ByteReader {
         return Int64(bitPattern: (v >> 1) ^ (0 &- (v & 1)))
     }
 
+    @inline(__always)
     mutating func text() throws -> String {
         String(decoding: try take(try count()), as: UTF8.self)
     }
