@@ -165,7 +165,7 @@ import Testing
         #expect(try t.ledger.verify().passed)
     }
 
-    @Test("a write-back large enough for threads of its own stores what one on this thread stores")
+    @Test("write-backs on a thread of their own: appended and replayed read models are byte-identical, and verify")
     func concurrentWriteBack() throws {
         // Enough records that the import's and the replay's last write-backs
         // encode them on a second thread; the events appended one batch at a
