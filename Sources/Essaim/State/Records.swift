@@ -510,7 +510,7 @@ struct TimelineRecord: StoredRecord, Equatable {
         var key = ByteWriter(capacity: 32)
         key.u8(kind.rawValue)
         if let owner {
-            key.raw(owner.utf8)
+            key.utf8(owner)
             key.u8(0)
         }
         key.u64(position)

@@ -67,11 +67,8 @@ struct ByteWriter {
 
     /// A string with a varint length prefix.
     mutating func text(_ s: String) {
-        var s = s
-        s.withUTF8 { utf8 in
-            varint(UInt64(utf8.count))
-            bytes.append(contentsOf: utf8)
-        }
+        varint(UInt64(s.utf8.count))
+        utf8(s)
     }
 
     /// A list of strings: a varint count, then each string.
