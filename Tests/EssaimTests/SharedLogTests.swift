@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Essaim
+import EssaimCLMDB
 
 /// Several sites on one PostgreSQL log, each with its LMDB replica: racing
 /// writers, gapless positions, replicas equal to each other and to a
@@ -324,6 +325,38 @@ import Testing
         }
         #expect(replicaHead == head)
         #expect(try db.run("b", ["verify"]).status == 0)
+    }
+
+    @Test("a replica's commit that fails after the log's: a full map grows and the write is filed once; any other failure says the write is stored")
+    func replicaCommitFailure() throws {
+        let db = try SharedDatabase()
+        #expect(try db.run("a", ["init"]).status == 0)
+        let site = try Ledger.openReplica(at: db.replica("a"), sharedLog: db.url)
+        func territories(_ codes: [String]) -> [NewEvent] {
+            codes.map { NewEvent(occurredAt: OccurredAt(CivilDate(year: 2026, month: 1, day: 5)!),
+                                 event: .territoryDefined(TerritoryDefined(code: $0, name: "Zone \($0)", level: .country))) }
+        }
+        func logged() throws -> String { try db.sql("SELECT count(*) FROM essaim.events")[0][0] }
+
+        // LMDB's commit can find the map full (saving its free-page list) after
+        // every put fitted: the map grows and the write transaction runs again.
+        site.environment.nextCommitFailure = LMDBError(status: MDB_MAP_FULL, operation: "committing")
+        let report = try site.append(territories(["A", "B", "C"]))
+        #expect(report.appended == 3 && report.lastPosition == 3)
+        #expect(try logged() == "3")
+        #expect(try site.headPosition() == 3)
+
+        site.environment.nextCommitFailure = LMDBError(status: EIO, operation: "committing")
+        #expect {
+            try site.append(territories(["D"]))
+        } throws: { error in
+            (error as? LedgerError)?.message.contains("the write is stored in the shared log") == true
+        }
+        #expect(try logged() == "4")
+        #expect(try site.headPosition() == 3)
+        #expect(try site.sync().applied == 1)
+        #expect(try site.verify().passed)
+        #expect(try db.run("a", ["verify"]).status == 0)
     }
 
     @Test("a large import refused at its last line leaves nothing in the log or the replica; the same connection then writes")

@@ -47,6 +47,11 @@ final class Environment: @unchecked Sendable {
     /// Readers and writers hold it shared; a map resize holds it exclusively, since
     /// LMDB requires that no transaction of this process is active during a resize.
     private let gate = ReadWriteLock()
+    /// When set, the next write transaction fails at its commit with this error,
+    /// its writes undone, as LMDB's own commit can fail (a full map while it saves
+    /// the free-page list, a failing disk); used once. Tests reach through it
+    /// what happens only at a commit. Set it while no write is under way.
+    var nextCommitFailure: LMDBError?
 
     /// Opens (creating the files when `readOnly` is false) the environment at `path`,
     /// which must be an existing directory.
@@ -238,6 +243,10 @@ final class Environment: @unchecked Sendable {
             let txn = Transaction(raw, isWrite: !readOnly)
             do {
                 let result = try body(txn)
+                if !readOnly, let failure = nextCommitFailure {
+                    nextCommitFailure = nil
+                    throw failure
+                }
                 // Committing a read-only transaction keeps the tables it opened.
                 try txn.commit()
                 return result

@@ -88,15 +88,27 @@ extension Ledger {
     /// replica up to it, lets `body` add events (checked against every event
     /// before them, whichever site wrote them), stores them in the log and commits
     /// there, then in the replica. Should the replica's commit fail after the log's,
-    /// the next sync brings the events.
+    /// the write is stored all the same, and a sync brings it to the replica.
     func appending(reportingEachEvent: Bool = true,
                    _ body: (inout AppendBatch<SiteLogAppender>, Transaction) throws -> Void) throws -> AppendReport {
         // What other sites wrote is applied before the lock is taken, so that the
         // lock is held only for what they write meanwhile.
         var committing = false
+        // The report of a write the log has committed: from then on, the write
+        // must not run again.
+        var stored: AppendReport?
+        var replicaBehind = false
         do {
             if shared != nil { _ = try sync(pageSize: SharedLog.pageSize, checkingHead: false) }
-            return try write { txn in
+            let report = try write { txn in
+                if let stored {
+                    // The replica's map was full at its commit, after the log's: the map
+                    // has grown and this transaction runs again, but the events are in
+                    // the log already. Appended once more, they would be refused as
+                    // duplicates, or stored twice under new ids. The sync below files them.
+                    replicaBehind = true
+                    return stored
+                }
                 if self.shared == nil, try store.sharedLogID(txn) != nil {
                     // Written here, the replica would part from its log for good.
                     throw LedgerError(.readOnly, "\(path) is a replica of a shared log: write through the log (--ledger postgresql://… --replica \(path))")
@@ -110,12 +122,20 @@ extension Ledger {
                     let report = try batch.finish()
                     committing = true
                     try shared?.commit(head: batch.log.local.nextPosition - 1, hash: batch.log.local.previousHash)
+                    if shared != nil { stored = report }
                     return report
                 } catch {
                     shared?.rollback()
                     throw error
                 }
             }
+            // The write is stored: a sync that fails now leaves the replica behind
+            // until the next one, as any other site may be.
+            if replicaBehind { _ = try? sync(pageSize: SharedLog.pageSize, checkingHead: false) }
+            return report
+        } catch let error as LedgerError where stored != nil {
+            throw LedgerError(error.code, "the write is stored in the shared log, but this replica's commit failed: "
+                              + error.message + "; `essaim sync` brings it here", underlying: error.underlying)
         } catch let error as LedgerError where error.code == .unavailable && shared != nil {
             // Say what became of the write: a commit whose answer was lost may have landed.
             let fate = committing
