@@ -9,7 +9,9 @@ import EssaimCLMDB
 ///
 /// `tools/test` starts a private PostgreSQL cluster and passes its URL in
 /// `ESSAIM_TEST_POSTGRES`; without it these tests fail (they never skip).
-/// Serialized: one of them restarts the server.
+/// Serialized: they race many writer processes and time their waits; side by
+/// side they would slow each other into timeouts. The restart test restarts a
+/// cluster of its own, never the shared one.
 @Suite(.serialized) struct SharedLogTests {
     /// A fresh database on the test cluster, and a directory for the sites' replicas.
     final class SharedDatabase {
@@ -18,8 +20,9 @@ import EssaimCLMDB
         let directory: String
         private let admin: String
 
-        init() throws {
-            guard let admin = ProcessInfo.processInfo.environment["ESSAIM_TEST_POSTGRES"], !admin.isEmpty else {
+        /// A database on `admin`'s cluster: by default the one `tools/test` started.
+        init(admin: String? = nil) throws {
+            guard let admin = admin ?? ProcessInfo.processInfo.environment["ESSAIM_TEST_POSTGRES"], !admin.isEmpty else {
                 throw TestFailure("ESSAIM_TEST_POSTGRES is not set: run the tests with tools/test, which starts a private PostgreSQL cluster")
             }
             self.admin = admin
@@ -276,8 +279,14 @@ import EssaimCLMDB
 
     @Test("the server restarted mid-run: clear errors, retries work, nothing acknowledged is lost, a follower catches up")
     func serverRestart() throws {
-        let db = try SharedDatabase()
-        let cluster = try #require(ProcessInfo.processInfo.environment["ESSAIM_TEST_POSTGRES_CLUSTER"], "tools/test sets the cluster's directory")
+        // A cluster of its own: tests of other suites run meanwhile on the shared
+        // one, and a restart would cut their connections.
+        let cluster = try TemporaryDirectory.make()
+        let postgres = repositoryRoot + "/tools/postgres"
+        try #require(Self.spawnAndWait([postgres, "start", cluster, "-c", "fsync=off"]) == 0, "tools/postgres start \(cluster)")
+        defer { _ = Self.spawnAndWait([postgres, "stop", cluster]) }
+        let port = try String(contentsOfFile: cluster + "/port", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let db = try SharedDatabase(admin: "postgresql://postgres@127.0.0.1:\(port)/postgres")
         for site in ["a", "b"] { #expect(try db.run(site, ["init"]).status == 0) }
         #expect(try db.run("a", ["import", "-"], stdin: baseWorld.joined(separator: "\n")).status == 0)
         let follower = Process()
@@ -295,7 +304,7 @@ import EssaimCLMDB
         for n in 0..<40 {
             if n == 10 {
                 // Restarted while the appends go on.
-                restarter = Thread { restarted.set(0, Self.spawnAndWait([repositoryRoot + "/tools/postgres", "restart", cluster])) }
+                restarter = Thread { restarted.set(0, Self.spawnAndWait([postgres, "restart", cluster])) }
                 restarter?.start()
             }
             let id = UUID().uuidString.lowercased()

@@ -78,10 +78,12 @@ import Testing
         process.arguments = ["--events", "3000", "--samples", "3", "--json", directory + "/bench.json", "--essaim", CommandLineTests.binary,
                              "--postgres", server, "--postgres-seconds", "0.3"]
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        FileManager.default.createFile(atPath: directory + "/bench.err", contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/bench.err"))
         try process.run()
         process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let messages = (try? String(contentsOfFile: directory + "/bench.err", encoding: .utf8)) ?? ""
+        try #require(process.terminationStatus == 0, "essaim-bench failed: \(messages)")
         let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/bench.json"))
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         for key in ["import_events_per_s", "replay_events_per_s", "raw_put_events_per_s", "raw_scan_events_per_s",
