@@ -148,6 +148,14 @@ final class PrivateMemorySampler: @unchecked Sendable {
     }
 }
 
+/// This process's executable, for starting workers of its own.
+func executablePath() -> String {
+    var path = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let length = readlink("/proc/self/exe", &path, path.count - 1)
+    guard length > 0 else { fail("cannot find this program's own path (/proc/self/exe)") }
+    return String(decoding: path.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
 /// Starts `executable` with `arguments`, its stdout and stderr to files.
 func spawn(_ executable: String, _ arguments: [String], stdout outputPath: String, stderr errorPath: String) -> pid_t {
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
@@ -567,7 +575,7 @@ extension Bench {
             sites.append(replica("site\(writer)"))
             _ = run(options.essaim, ["--ledger", appends, "--replica", sites[writer], "init"])
         }
-        let me = CommandLine.arguments[0].hasPrefix("/") ? CommandLine.arguments[0] : work + "/../" + CommandLine.arguments[0]
+        let me = executablePath()
         for batch in [1, 100] {
             for writers in [1, 2, 4] {
                 let pids = (0..<writers).map { w in
@@ -583,6 +591,8 @@ extension Bench {
                     guard status == 0, let count = Int(output.filter(\.isNumber)) else {
                         fail("append worker failed: \(((try? String(contentsOfFile: work + "/worker\(w).err")) ?? nil) ?? "")")
                     }
+                    unlink(work + "/worker\(w).out")
+                    unlink(work + "/worker\(w).err")
                     total += count
                 }
                 let label = batch == 1 ? "single durable events" : "batches of \(batch)"
