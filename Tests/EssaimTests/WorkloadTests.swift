@@ -78,7 +78,7 @@ import Testing
         process.arguments = ["--events", "3000", "--samples", "3", "--json", directory + "/bench.json", "--essaim", CommandLineTests.binary,
                              "--postgres", server, "--postgres-seconds", "0.3"]
         process.standardOutput = FileHandle.nullDevice
-        FileManager.default.createFile(atPath: directory + "/bench.err", contents: nil)
+        try #require(FileManager.default.createFile(atPath: directory + "/bench.err", contents: nil))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/bench.err"))
         try process.run()
         process.waitUntilExit()
