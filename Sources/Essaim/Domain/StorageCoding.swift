@@ -5,7 +5,7 @@
 extension EventRecord {
     /// The record for a new event, before the store assigns position, version and
     /// time; its personal data sealed with `keys` (which may create the key).
-    init(_ event: NewEvent, keys: PersonalKeys) throws {
+    init(_ event: borrowing NewEvent, keys: PersonalKeys) throws {
         let type = event.event.type
         self.init(typeCode: type.code, dataSchema: EventDataCodec.currentSchema(for: type), id: event.id ?? EventID.random(),
                   occurredAt: event.occurredAt.instant, occurredAtText: event.occurredAt.dateTimeText, stream: event.event.stream, data: try EventDataCodec.stored(event.event, keys: keys),

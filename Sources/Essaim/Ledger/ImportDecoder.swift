@@ -23,7 +23,9 @@ final class ImportDecoder {
 
     struct Chunk {
         var source: String
-        var items: [Item]
+        /// Moved out one by one: a copy of an event would retain each of its
+        /// strings and arrays, on the thread that sets an import's pace.
+        var items: MoveOutRun<Item>
         /// Lines and bytes read so far, all files together.
         var lines: Int
         var bytes: Int
@@ -50,13 +52,14 @@ final class ImportDecoder {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
                 let error = LedgerError(.missing, "cannot read \(path): \(String(cString: strerror(errno)))")
-                _ = publish(Chunk(source: path, items: [.failed(error)], lines: lines, bytes: bytesBefore))
+                let items = MoveOutRun<Item>(capacity: 1)
+                items.append(.failed(error))
+                _ = publish(Chunk(source: path, items: items, lines: lines, bytes: bytesBefore))
                 return
             }
             defer { close(fd) }
             var reader = LineReader(fd: fd, maximumLength: EventLine.maximumLength)
-            var items: [Item] = []
-            items.reserveCapacity(chunkSize)
+            var items = MoveOutRun<Item>(capacity: chunkSize + 1)
             var number = 0
             do {
                 while let line = try reader.next() {
@@ -74,7 +77,7 @@ final class ImportDecoder {
                     }
                     if items.count == chunkSize {
                         guard publish(Chunk(source: path, items: items, lines: lines, bytes: bytesBefore + reader.bytesRead)) else { return }
-                        items.removeAll(keepingCapacity: true)
+                        items = MoveOutRun(capacity: chunkSize + 1)
                     }
                 }
             } catch {

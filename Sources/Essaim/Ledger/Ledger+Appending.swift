@@ -101,7 +101,7 @@ extension Ledger {
             defer { decoder.stop() }
             var reported = 0
             while let chunk = decoder.next() {
-                for item in chunk.items {
+                try chunk.items.takeEach { item in
                     switch item {
                     case let .event(event, line, prepared): try batch.add(event, line: line, source: chunk.source, prepared: prepared)
                     case let .refused(refusal): throw refusal
@@ -180,8 +180,7 @@ struct AppendBatch<Log: EventLogAppender> {
     }
 
     /// Checks and stores `event`; `prepared` is its personal data sealed ahead.
-    mutating func add(_ event: NewEvent, line: Int?, source: String?, prepared: PreparedSeal? = nil) throws {
-        var event = event
+    mutating func add(_ event: consuming NewEvent, line: Int?, source: String?, prepared: PreparedSeal? = nil) throws {
         let id = event.id ?? EventID.random()
         event.id = id
         do {

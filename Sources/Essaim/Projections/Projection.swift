@@ -154,7 +154,7 @@ struct ProjectionSet: Sendable {
         }
         if let pipe = decoded?(first) {
             defer { pipe.stop() }
-            while let chunk = pipe.next() { try chunk.get().takeEach(fold) }
+            while let chunk = pipe.next() { try chunk.get().takeEach { try fold($0) } }
         } else {
             try log.forEachStored(from: first, through: .max) { position, bytes in
                 try fold(RecordedEvent(stored: bytes, position: position))
