@@ -59,7 +59,9 @@ struct EventRecord: Equatable {
     /// µs, text` for a date-time. This is the record's body; stored, it is
     /// followed by its 32-byte chain hash (``sealed(after:)``).
     func encode() -> [UInt8] {
-        var w = ByteWriter(capacity: 48 + data.count + metadata.count)
+        // Room for the header, the date-time text and the chain hash that
+        // ``sealed(after:)`` appends: the buffer is allocated once.
+        var w = ByteWriter(capacity: 48 + (occurredAtText?.utf8.count ?? 0) + data.count + metadata.count + Self.hashLength)
         w.u8(Self.layoutVersion)
         w.u8(typeCode)
         w.u8(dataSchema)
