@@ -128,6 +128,60 @@ import Testing
         #expect(try t.ledger.headPosition() == 1)
     }
 
+    @Test("a large write holds its ids and puts them in the index at its end, in key order: duplicates within it and of stored events are found, the index is whole, its pages full")
+    func heldIDs() throws {
+        let t = try TemporaryLedger()
+        let stored = EventID.random(), early = EventID.random(), late = EventID.random()
+        try t.ledger.append([territory("FR", id: stored)])
+        let size = EventStore.Appender.claimsPutAtOnce + 3_000
+        var batch = (0..<size).map { territory("T\($0)", parent: "FR", id: $0 == 10 ? early : $0 == size - 10 ? late : .random()) }
+        // A repeat of an id put in the index one by one, of one held, of one stored before.
+        batch += [territory("T10", parent: "FR", id: early), territory("T\(size - 10)", parent: "FR", id: late), territory("FR", id: stored)]
+        let report = try t.ledger.append(batch)
+        #expect(report.appended == size && report.duplicates == 3)
+        #expect(report.events.suffix(3).map(\.position) == [12, UInt64(size - 8), 1])
+        #expect(try t.ledger.event(id: late)?.position == UInt64(size - 8))
+        #expect(try t.ledger.read { try t.ledger.log($0).idCount() } == size + 1)
+        #expect(try t.ledger.verify().passed)
+        // An entry takes 32 bytes of a 4 KiB page (16-byte key, 6-byte value, 10 of header
+        // and pointer): full pages hold 127 (and one branch page); half-full ones, 63.
+        let pages = try t.ledger.read { try $0.size(of: t.ledger.store.ids).pages }
+        #expect(pages <= (size + 1) / 120 + 2, "the index's pages are written full (\(pages) pages)")
+
+        // Refused at its last event: none of its ids stays behind.
+        let refused = EventID.random()
+        #expect(throws: EventRefusal.self) {
+            try t.ledger.append((0..<size).map { territory("U\($0)", parent: "FR", id: $0 == 5_000 ? refused : .random()) }
+                                + [territory("V", parent: "FR-NOWHERE")])
+        }
+        #expect(try t.ledger.event(id: refused) == nil)
+        #expect(try t.ledger.read { try t.ledger.log($0).idCount() } == size + 1)
+    }
+
+    @Test("ids held past the limit go to the index during the write; found there after, and put in order into a fuller index")
+    func heldIDsFlushed() throws {
+        let t = try TemporaryLedger()
+        try t.ledger.append((0..<10_000).map { territory("T\($0)", parent: $0 == 0 ? nil : "T0") })
+        let ids = (0..<(EventStore.Appender.claimsPutAtOnce + 2_000)).map { _ in EventID.random() }
+        struct Rollback: Error {}
+        #expect(throws: Rollback.self) {
+            try t.ledger.write { txn in
+                var appender = try EventStore.Appender(store: t.ledger.store, txn: txn)
+                for id in ids { #expect(try appender.claim(id) == nil) }
+                try appender.finish()
+                #expect(try t.ledger.log(txn).idCount() == 10_000 + ids.count)
+                for id in ids.shuffled().prefix(100) {
+                    #expect(try t.ledger.log(txn).position(of: id) == 10_001)
+                    #expect(try appender.claim(id) == 10_001)
+                }
+                let more = EventID.random()
+                #expect(try appender.claim(more) == nil && appender.claim(more) == 10_001)
+                throw Rollback()
+            }
+        }
+        #expect(try t.ledger.read { try t.ledger.log($0).idCount() } == 10_000)
+    }
+
     @Test("ids are accepted in upper case and stored in canonical lower case")
     func idCase() throws {
         let t = try TemporaryLedger()

@@ -192,10 +192,13 @@ final class Transaction {
     }
 
     /// Number of entries in `db`.
-    func count(_ db: Database) throws(LMDBError) -> Int {
+    func count(_ db: Database) throws(LMDBError) -> Int { try size(of: db).entries }
+
+    /// Entries in `db` and the pages it takes (branch, leaf and overflow).
+    func size(of db: Database) throws(LMDBError) -> (entries: Int, pages: Int) {
         var stat = MDB_stat()
         try LMDBError.check(mdb_stat(raw, db.dbi, &stat), "stat \(db.name)")
-        return stat.ms_entries
+        return (stat.ms_entries, stat.ms_branch_pages + stat.ms_leaf_pages + stat.ms_overflow_pages)
     }
 
     /// Runs `body` with a cursor on `db`, closed when `body` returns.

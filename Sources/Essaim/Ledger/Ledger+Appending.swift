@@ -166,9 +166,10 @@ struct AppendBatch<Log: EventLogAppender> {
         self.reportingEachEvent = reportingEachEvent
     }
 
-    /// Writes the read models, makes new keys durable and moves the projections'
-    /// checkpoints to the new head; call before commit.
-    func finish() throws -> AppendReport {
+    /// Writes what the log held back and the read models, makes new keys durable
+    /// and moves the projections' checkpoints to the new head; call before commit.
+    mutating func finish() throws -> AppendReport {
+        try log.finish()
         for folder in folders { try folder.finish() }
         try keys.store.sync()
         if let last = report.lastPosition { try projections.checkpoint(last, txn) }

@@ -336,6 +336,8 @@ struct SiteLogAppender: EventLogAppender, ReadingThrough {
 
     mutating func claim(_ id: EventID) throws -> UInt64? { try local.claim(id) }
 
+    mutating func finish() throws { try local.finish() }
+
     func keepKey(_ key: [UInt8], for application: String, createdAt position: UInt64) throws {
         shared?.addKey(key, for: application, at: position)
     }

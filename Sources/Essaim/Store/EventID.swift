@@ -7,6 +7,14 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible {
     private let high: UInt64
     private let low: UInt64
 
+    /// The two big-endian halves: the id index sorts ids by them, high first.
+    var halves: (high: UInt64, low: UInt64) { (high, low) }
+
+    init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
     /// The 16 bytes of the UUID, in network order.
     public var bytes: [UInt8] {
         var w = ByteWriter(capacity: 16)

@@ -43,6 +43,10 @@ protocol EventLogAppender: EventLogReader {
     /// where a lookup then the append's own write would take two.) A write must
     /// not commit a reservation no record filled: a refused record aborts it.
     mutating func claim(_ id: EventID) throws -> UInt64?
+    /// Stores what the appender held back for the end of the write (a large
+    /// write's id index entries); call once every record is appended, before
+    /// the commit.
+    mutating func finish() throws
     /// Whether the log keeps personal-data keys itself (a shared log does; an
     /// LMDB ledger keeps them in its key store only). When it does, the batch
     /// hands it each new key and each erasure.

@@ -296,6 +296,19 @@ struct EventStore {
         private(set) var lastStored: [UInt8] = []
         /// The id ``claim(_:)`` filed for the record appended next.
         private var claimed: EventID?
+        /// Claims put in the id index one by one, before a write counts as large.
+        private var claims = 0
+        /// A large write's ids, held for the index until ``finish()`` (or until
+        /// `heldIDsLimit` are held); `nil` until the write turns large.
+        private var held: PendingIDs?
+        /// Whether the id index may hold an id: a large write into an empty
+        /// index need not search it.
+        private var indexHasIDs = true
+
+        /// Claims past this many in one write are held, then put in key order.
+        static let claimsPutAtOnce = 4_096
+        /// Most ids held at once (about 24 MB with their table).
+        static let heldIDsLimit = 1 << 20
 
         init(store: EventStore, txn: Transaction) throws {
             precondition(txn.isWrite, "appending needs the write transaction")
@@ -315,14 +328,71 @@ struct EventStore {
         func eraseKey(for application: String) throws {}
 
         mutating func claim(_ id: EventID) throws -> UInt64? {
-            let found = try log.txn.insert(log.store.ids, id.bytes, EventStore.idValue(nextPosition),
-                                           existing: EventStore.position(ofIDValue:))
-            guard let found else {
-                claimed = id
-                return nil
+            if held == nil && claims == Self.claimsPutAtOnce {
+                held = PendingIDs()
+                indexHasIDs = try log.idCount() > 0
             }
-            guard let position = found else { throw LedgerError(.corrupt, "id \(id) has a malformed entry in the id index") }
-            return position
+            guard held != nil else {
+                claims += 1
+                let found = try log.txn.insert(log.store.ids, id.bytes, EventStore.idValue(nextPosition),
+                                               existing: EventStore.position(ofIDValue:))
+                guard let found else {
+                    claimed = id
+                    return nil
+                }
+                guard let position = found else { throw LedgerError(.corrupt, "id \(id) has a malformed entry in the id index") }
+                return position
+            }
+            if let position = try position(of: id) { return position }
+            held!.add(id, at: nextPosition)
+            claimed = id
+            return nil
+        }
+
+        /// The position of `id`: held by this write, or in the index.
+        func position(of id: EventID) throws -> UInt64? {
+            if let held {
+                if let position = held.position(of: id) { return position }
+                if !indexHasIDs { return nil }
+            }
+            return try log.position(of: id)
+        }
+
+        /// Puts the ids held into the index, in key order: appended past its
+        /// last key, inserted before it. An index hardly larger than that (the
+        /// ids of a large write's first claims, put one by one, and few others)
+        /// is taken in and written anew, so that every id is appended: inserted
+        /// in order, they would leave each page half-full.
+        mutating func finish() throws {
+            guard var ids = held, ids.count > 0 else { return }
+            held = nil
+            let txn = log.txn, index = log.store.ids
+            if try log.idCount() <= ids.count + Self.claimsPutAtOnce {
+                try txn.withCursor(index) { cursor in
+                    var entry = try cursor.first()
+                    while let (key, value) = entry {
+                        guard let id = EventID(bytes: key), let position = EventStore.position(ofIDValue: value) else {
+                            throw LedgerError(.corrupt, "the id index has a malformed entry")
+                        }
+                        ids.add(id, at: position)
+                        entry = try cursor.next()
+                    }
+                }
+                try txn.drop(index)
+            }
+            try txn.withCursor(index) { cursor in
+                var last = try cursor.last().map { Array($0.key) }
+                try ids.drain { key, value in
+                    if let bound = last, key.lexicographicallyPrecedes(bound) {
+                        try cursor.put(key, value, append: false)
+                    } else {
+                        last = nil
+                        try cursor.put(key, value, append: true)
+                    }
+                }
+            }
+            held = ids
+            indexHasIDs = true
         }
 
         mutating func append(_ record: EventRecord, checkVersion: (UInt64?) throws -> Void) throws -> EventRecord {
@@ -343,6 +413,7 @@ struct EventStore {
             claimed = nil
             try txn.put(store.streams, streamKey, positionKey, append: true, duplicates: true)
             nextPosition += 1
+            if let held, held.count >= Self.heldIDsLimit { try finish() }
             return stored
         }
 
