@@ -299,7 +299,8 @@ struct EventStore {
         /// Claims put in the id index one by one, before a write counts as large.
         private var claims = 0
         /// A large write's ids, held for the index until ``finish()`` (or until
-        /// `heldIDsLimit` are held); `nil` until the write turns large.
+        /// `heldIDsLimit` are held); `nil` until the write turns large, and
+        /// after ``finish()`` until it claims again.
         private var held: PendingIDs?
         /// Whether the id index may hold an id: a large write into an empty
         /// index need not search it.
@@ -329,7 +330,7 @@ struct EventStore {
 
         mutating func claim(_ id: EventID) throws -> UInt64? {
             if held == nil && claims == Self.claimsPutAtOnce {
-                held = PendingIDs()
+                held = PendingIDs(capacity: Self.heldIDsLimit)
                 indexHasIDs = try log.idCount() > 0
             }
             guard held != nil else {
@@ -382,7 +383,7 @@ struct EventStore {
             }
             try txn.withCursor(index) { cursor in
                 var last = try cursor.last().map { Array($0.key) }
-                try ids.drain { key, value in
+                try ids.sortedForEach { key, value in
                     if let bound = last, key.lexicographicallyPrecedes(bound) {
                         try cursor.put(key, value, append: false)
                     } else {
@@ -391,7 +392,8 @@ struct EventStore {
                     }
                 }
             }
-            held = ids
+            // Freed before the read models are written back; a write that claims
+            // more holds them anew.
             indexHasIDs = true
         }
 

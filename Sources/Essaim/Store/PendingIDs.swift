@@ -24,6 +24,12 @@ struct PendingIDs {
 
     var count: Int { entries.count }
 
+    /// Room for `capacity` ids: reserved at once so that the entries never move
+    /// while they grow (the pages not written yet take no memory).
+    init(capacity: Int) {
+        entries.reserveCapacity(capacity)
+    }
+
     /// The position filed for `id` in this write, or `nil`.
     func position(of id: EventID) -> UInt64? {
         let (high, low) = id.halves
@@ -46,9 +52,9 @@ struct PendingIDs {
         place(entries.count - 1)
     }
 
-    /// Calls `body` with each id's index key (16 bytes) and value (its position,
-    /// 6 bytes big-endian), in key order, then forgets them all.
-    mutating func drain(_ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Void) rethrows {
+    /// Sorts the ids, then calls `body` with each one's index key (16 bytes) and
+    /// value (its position, 6 bytes big-endian), in key order.
+    mutating func sortedForEach(_ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Void) rethrows {
         entries.sort { ($0.high, $0.low) < ($1.high, $1.low) }
         for entry in entries {
             try withUnsafeBytes(of: (entry.high.bigEndian, entry.low.bigEndian)) { key in
@@ -57,8 +63,6 @@ struct PendingIDs {
                 }
             }
         }
-        entries.removeAll(keepingCapacity: true)
-        buckets.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
 
     private mutating func place(_ entry: Int) {
