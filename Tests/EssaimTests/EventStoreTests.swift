@@ -128,12 +128,22 @@ import Testing
         #expect(try t.ledger.headPosition() == 1)
     }
 
-    @Test("a large write holds its ids and puts them in the index at its end, in key order: duplicates within it and of stored events are found, the index is whole, its pages full")
+    @Test("a large write into a small index holds its ids and puts them in it at its end, in key order: duplicates within it and of stored events are found, the index is whole, its pages full")
     func heldIDs() throws {
         let t = try TemporaryLedger()
         let stored = EventID.random(), early = EventID.random(), late = EventID.random()
         try t.ledger.append([territory("FR", id: stored)])
         let size = EventStore.Appender.claimsPutAtOnce + 3_000
+
+        // Refused at its last event: none of its ids stays behind.
+        let refused = EventID.random()
+        #expect(throws: EventRefusal.self) {
+            try t.ledger.append((0..<size).map { territory("U\($0)", parent: "FR", id: $0 == 5_000 ? refused : .random()) }
+                                + [territory("V", parent: "FR-NOWHERE")])
+        }
+        #expect(try t.ledger.event(id: refused) == nil)
+        #expect(try t.ledger.read { try t.ledger.log($0).idCount() } == 1)
+
         var batch = (0..<size).map { territory("T\($0)", parent: "FR", id: $0 == 10 ? early : $0 == size - 10 ? late : .random()) }
         // A repeat of an id put in the index one by one, of one held, of one stored before.
         batch += [territory("T10", parent: "FR", id: early), territory("T\(size - 10)", parent: "FR", id: late), territory("FR", id: stored)]
@@ -147,39 +157,49 @@ import Testing
         // and pointer): full pages hold 127 (and one branch page); half-full ones, 63.
         let pages = try t.ledger.read { try $0.size(of: t.ledger.store.ids).pages }
         #expect(pages <= (size + 1) / 120 + 2, "the index's pages are written full (\(pages) pages)")
-
-        // Refused at its last event: none of its ids stays behind.
-        let refused = EventID.random()
-        #expect(throws: EventRefusal.self) {
-            try t.ledger.append((0..<size).map { territory("U\($0)", parent: "FR", id: $0 == 5_000 ? refused : .random()) }
-                                + [territory("V", parent: "FR-NOWHERE")])
-        }
-        #expect(try t.ledger.event(id: refused) == nil)
-        #expect(try t.ledger.read { try t.ledger.log($0).idCount() } == size + 1)
     }
 
-    @Test("ids held past the limit go to the index during the write; found there after, and put in order into a fuller index")
-    func heldIDsFlushed() throws {
+    @Test("an import file larger than a write puts one by one, into a new ledger: its ids are held, the index's pages full; re-imported, every event is a duplicate")
+    func importHoldsIDs() throws {
         let t = try TemporaryLedger()
-        try t.ledger.append((0..<10_000).map { territory("T\($0)", parent: $0 == 0 ? nil : "T0") })
+        let events = 9_000
+        let file = t.directory + "/workload.jsonl"
+        try WorkloadGenerator(events: events, seed: 3).map(\.jsonLine).joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try t.ledger.importFiles([file]).appended == events)
+        let pages = try t.ledger.read { try $0.size(of: t.ledger.store.ids).pages }
+        #expect(pages <= events / 120 + 2, "the index's pages are written full (\(pages) pages)")
+        #expect(try t.ledger.verify().passed)
+        #expect(try t.ledger.importFiles([file]).duplicates == events)
+    }
+
+    @Test("past the most ids a write holds, they go in the index and the write goes on one by one; a large write into a large index puts its ids one by one")
+    func heldIDsLimit() throws {
+        let t = try TemporaryLedger()
         let ids = (0..<(EventStore.Appender.claimsPutAtOnce + 2_000)).map { _ in EventID.random() }
         struct Rollback: Error {}
         #expect(throws: Rollback.self) {
             try t.ledger.write { txn in
                 var appender = try EventStore.Appender(store: t.ledger.store, txn: txn)
+                // Fewer expected than come: the ids held reach the limit.
+                appender.heldIDsLimit = 1_000
+                appender.expect(records: 900)
                 for id in ids { #expect(try appender.claim(id) == nil) }
-                try appender.finish()
-                #expect(try t.ledger.log(txn).idCount() == 10_000 + ids.count)
-                for id in ids.shuffled().prefix(100) {
-                    #expect(try t.ledger.log(txn).position(of: id) == 10_001)
-                    #expect(try appender.claim(id) == 10_001)
+                // The first claims were put, the next 1,000 held then put, the rest put.
+                #expect(try t.ledger.log(txn).idCount() == ids.count)
+                for id in ids.shuffled().prefix(200) {
+                    #expect(try t.ledger.log(txn).position(of: id) == 1)
+                    #expect(try appender.claim(id) == 1)
                 }
-                let more = EventID.random()
-                #expect(try appender.claim(more) == nil && appender.claim(more) == 10_001)
+                try appender.finish()
+                #expect(try t.ledger.log(txn).idCount() == ids.count)
                 throw Rollback()
             }
         }
-        #expect(try t.ledger.read { try t.ledger.log($0).idCount() } == 10_000)
+        try t.ledger.append((0..<10_000).map { territory("T\($0)", parent: $0 == 0 ? nil : "T0") })
+        let more = (0..<(EventStore.Appender.claimsPutAtOnce + 10)).map { territory("U\($0)", parent: "T0") }
+        #expect(try t.ledger.append(more).appended == more.count)
+        #expect(try t.ledger.read { try t.ledger.log($0).idCount() } == 10_000 + more.count)
+        #expect(try t.ledger.verify().passed)
     }
 
     @Test("ids are accepted in upper case and stored in canonical lower case")

@@ -65,6 +65,7 @@ extension Ledger {
     @discardableResult
     public func append(_ events: [NewEvent]) throws -> AppendReport {
         try appending { batch, _ in
+            batch.expect(events: events.count)
             for (index, event) in events.enumerated() {
                 try batch.add(event, line: events.count > 1 ? index + 1 : nil, source: nil)
             }
@@ -101,6 +102,10 @@ extension Ledger {
             defer { decoder.stop() }
             var reported = 0
             while let chunk = decoder.next() {
+                if reported == 0 && chunk.bytes > 0 {
+                    // About how many events the files hold, from the first lines' length.
+                    batch.expect(events: Int(Double(total) * Double(chunk.lines) / Double(chunk.bytes)))
+                }
                 try chunk.items.takeEach { item in
                     switch item {
                     case let .event(event, line, prepared): try batch.add(event, line: line, source: chunk.source, prepared: prepared)
@@ -174,6 +179,12 @@ struct AppendBatch<Log: EventLogAppender> {
         try keys.store.sync()
         if let last = report.lastPosition { try projections.checkpoint(last, txn) }
         return report
+    }
+
+    /// Says about how many events the batch will add in all (see
+    /// ``EventLogAppender/expect(records:)``).
+    mutating func expect(events: Int) {
+        log.expect(records: events)
     }
 
     mutating func add(line: LineReader.Line, number: Int, source: String?) throws {

@@ -336,6 +336,8 @@ struct SiteLogAppender: EventLogAppender, ReadingThrough {
 
     mutating func claim(_ id: EventID) throws -> UInt64? { try local.claim(id) }
 
+    mutating func expect(records: Int) { local.expect(records: records) }
+
     mutating func finish() throws { try local.finish() }
 
     func keepKey(_ key: [UInt8], for application: String, createdAt position: UInt64) throws {

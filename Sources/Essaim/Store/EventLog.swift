@@ -43,6 +43,9 @@ protocol EventLogAppender: EventLogReader {
     /// where a lookup then the append's own write would take two.) A write must
     /// not commit a reservation no record filled: a refused record aborts it.
     mutating func claim(_ id: EventID) throws -> UInt64?
+    /// Says about how many records the write will append in all, when it is
+    /// known ahead: a large write holds its ids for its end only if they fit.
+    mutating func expect(records: Int)
     /// Stores what the appender held back for the end of the write (a large
     /// write's id index entries); call once every record is appended, before
     /// the commit.

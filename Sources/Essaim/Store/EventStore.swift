@@ -296,20 +296,23 @@ struct EventStore {
         private(set) var lastStored: [UInt8] = []
         /// The id ``claim(_:)`` filed for the record appended next.
         private var claimed: EventID?
-        /// Claims put in the id index one by one, before a write counts as large.
+        /// Claims put in the id index one by one so far.
         private var claims = 0
-        /// A large write's ids, held for the index until ``finish()`` (or until
-        /// `heldIDsLimit` are held); `nil` until the write turns large, and
-        /// after ``finish()`` until it claims again.
+        /// The ids of a large write into a small index, held to be put in it at
+        /// ``finish()``, all appended; `nil` for any other write.
         private var held: PendingIDs?
-        /// Whether the id index may hold an id: a large write into an empty
-        /// index need not search it.
-        private var indexHasIDs = true
+        /// Whether this write may still hold its ids: until it turns large (then
+        /// it holds them, or the index is too large), or has put what it held.
+        private var mayHold = true
+        /// Most ids held (about 50 MB with their table): past it (when the write
+        /// was larger than expected), they go in the index and the rest of the
+        /// write puts its ids one by one, into full pages that then split.
+        var heldIDsLimit = 3 << 19
+        /// About how many records the write appends, when said (``expect(records:)``).
+        private var expected: Int?
 
-        /// Claims past this many in one write are held, then put in key order.
+        /// A write turns large past this many claims.
         static let claimsPutAtOnce = 4_096
-        /// Most ids held at once (about 24 MB with their table).
-        static let heldIDsLimit = 1 << 20
 
         init(store: EventStore, txn: Transaction) throws {
             precondition(txn.isWrite, "appending needs the write transaction")
@@ -329,9 +332,17 @@ struct EventStore {
         func eraseKey(for application: String) throws {}
 
         mutating func claim(_ id: EventID) throws -> UInt64? {
-            if held == nil && claims == Self.claimsPutAtOnce {
-                held = PendingIDs(capacity: Self.heldIDsLimit)
-                indexHasIDs = try log.idCount() > 0
+            if mayHold && claims == Self.claimsPutAtOnce {
+                // Large: into an index this small (a new ledger's), its ids can all
+                // be appended at the end, the index's pages full, if they fit.
+                mayHold = false
+                if let expected, expected <= heldIDsLimit, try log.idCount() <= 2 * Self.claimsPutAtOnce {
+                    held = PendingIDs(capacity: min(expected, heldIDsLimit))
+                }
+            }
+            if let held, held.count >= heldIDsLimit {
+                // Every id held has its record appended: put them, then go one by one.
+                try finish()
             }
             guard held != nil else {
                 claims += 1
@@ -350,51 +361,36 @@ struct EventStore {
             return nil
         }
 
+        mutating func expect(records: Int) { expected = records }
+
         /// The position of `id`: held by this write, or in the index.
         func position(of id: EventID) throws -> UInt64? {
-            if let held {
-                if let position = held.position(of: id) { return position }
-                if !indexHasIDs { return nil }
-            }
+            if let position = held?.position(of: id) { return position }
             return try log.position(of: id)
         }
 
-        /// Puts the ids held into the index, in key order: appended past its
-        /// last key, inserted before it. An index hardly larger than that (the
-        /// ids of a large write's first claims, put one by one, and few others)
-        /// is taken in and written anew, so that every id is appended: inserted
-        /// in order, they would leave each page half-full.
+        /// Puts the ids held in the index: it is emptied and written anew with
+        /// them and the few it had, all in key order, each appended. (Inserted
+        /// in order among others, each page would split and stay half-full.)
         mutating func finish() throws {
-            guard var ids = held, ids.count > 0 else { return }
+            guard var ids = held else { return }
+            // Freed before the read models are written back.
             held = nil
             let txn = log.txn, index = log.store.ids
-            if try log.idCount() <= ids.count + Self.claimsPutAtOnce {
-                try txn.withCursor(index) { cursor in
-                    var entry = try cursor.first()
-                    while let (key, value) = entry {
-                        guard let id = EventID(bytes: key), let position = EventStore.position(ofIDValue: value) else {
-                            throw LedgerError(.corrupt, "the id index has a malformed entry")
-                        }
-                        ids.add(id, at: position)
-                        entry = try cursor.next()
-                    }
-                }
-                try txn.drop(index)
-            }
             try txn.withCursor(index) { cursor in
-                var last = try cursor.last().map { Array($0.key) }
-                try ids.sortedForEach { key, value in
-                    if let bound = last, key.lexicographicallyPrecedes(bound) {
-                        try cursor.put(key, value, append: false)
-                    } else {
-                        last = nil
-                        try cursor.put(key, value, append: true)
+                var entry = try cursor.first()
+                while let (key, value) = entry {
+                    guard let id = EventID(bytes: key), let position = EventStore.position(ofIDValue: value) else {
+                        throw LedgerError(.corrupt, "the id index has a malformed entry")
                     }
+                    ids.add(id, at: position)
+                    entry = try cursor.next()
                 }
             }
-            // Freed before the read models are written back; a write that claims
-            // more holds them anew.
-            indexHasIDs = true
+            try txn.drop(index)
+            try txn.withCursor(index) { cursor in
+                try ids.sortedForEach { key, value in try cursor.put(key, value, append: true) }
+            }
         }
 
         mutating func append(_ record: EventRecord, checkVersion: (UInt64?) throws -> Void) throws -> EventRecord {
@@ -415,7 +411,6 @@ struct EventStore {
             claimed = nil
             try txn.put(store.streams, streamKey, positionKey, append: true, duplicates: true)
             nextPosition += 1
-            if let held, held.count >= Self.heldIDsLimit { try finish() }
             return stored
         }
 

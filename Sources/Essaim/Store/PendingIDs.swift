@@ -1,12 +1,10 @@
 /// The ids a large write has filed but not yet put in the id index, and their
-/// positions: the index takes them sorted, in one pass, when the write ends or
-/// when enough are held (``EventStore/Appender``).
+/// positions (``EventStore/Appender``): the index takes them at the end of the
+/// write, sorted, each one appended.
 ///
 /// A UUID is a random key: put one at a time, each lands on some page of the
-/// index, far from the one before. On a large import that was about a sixth of
-/// the time (1 M events), and the index's pages split half-full. Put in key
-/// order they go page after page, and into an empty index they are appended,
-/// its pages full.
+/// index, far from the one before. On a 1 M-event import that was about a sixth
+/// of the time, and left the index's pages two-thirds full.
 ///
 /// An open-addressing table over the entries finds an id held here; the seed is
 /// random per process, so crafted ids cannot make it quadratic.
