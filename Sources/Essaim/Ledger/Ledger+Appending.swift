@@ -102,8 +102,9 @@ extension Ledger {
             defer { decoder.stop() }
             var reported = 0
             while let chunk = decoder.next() {
-                if reported == 0 && chunk.bytes > 0 {
-                    // About how many events the files hold, from the first lines' length.
+                if chunk.bytes > 0 {
+                    // About how many events the files hold, from the lines read so far: a
+                    // large write decides from it whether to hold its ids for its end.
                     batch.expect(events: Int(Double(total) * Double(chunk.lines) / Double(chunk.bytes)))
                 }
                 try chunk.items.takeEach { item in
