@@ -129,9 +129,16 @@ extension Ledger {
                     throw error
                 }
             }
-            // The write is stored: a sync that fails now leaves the replica behind
-            // until the next one, as any other site may be.
-            if replicaBehind { _ = try? sync(pageSize: SharedLog.pageSize, checkingHead: false) }
+            if replicaBehind {
+                // The write is stored: a sync that fails now leaves the replica behind
+                // until the next one, as any other site may be.
+                do {
+                    _ = try sync(pageSize: SharedLog.pageSize, checkingHead: false)
+                } catch {
+                    logger.warning("the replica did not file a write the shared log stored; the next sync or write brings it",
+                                   metadata: ["error": "\(error)"])
+                }
+            }
             return report
         } catch let error as LedgerError where stored != nil {
             throw LedgerError(error.code, "the write is stored in the shared log, but this replica's commit failed: "
