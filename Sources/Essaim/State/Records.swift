@@ -40,11 +40,10 @@ struct RecordKind: Hashable, Sendable {
     static func pair(_ territory: String, _ member: String) -> String { territory + "\u{0}" + member }
 
     func key(_ id: String) -> [UInt8] {
-        var key: [UInt8] = []
-        key.reserveCapacity(1 + id.utf8.count)
-        key.append(rawValue)
-        key.append(contentsOf: id.utf8)
-        return key
+        var key = ByteWriter(capacity: 1 + id.utf8.count)
+        key.u8(rawValue)
+        key.utf8(id)
+        return key.bytes
     }
 }
 

@@ -182,6 +182,18 @@ struct EventStore {
     /// The `ids` value of `position` (6 bytes big-endian).
     static func idValue(_ position: UInt64) -> ArraySlice<UInt8> { ByteWriter.key(position).dropFirst(2) }
 
+    /// Calls `body` with the `ids` key of `id` (its 16 bytes) and the value of
+    /// `position`, both on the stack: a large write puts a million of them.
+    static func withIDEntry<R>(_ id: EventID, at position: UInt64,
+                               _ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let (high, low) = id.halves
+        return try withUnsafeBytes(of: (high.bigEndian, low.bigEndian)) { key in
+            try withUnsafeBytes(of: position.bigEndian) { value in
+                try body(key, UnsafeRawBufferPointer(rebasing: value[2...]))
+            }
+        }
+    }
+
     /// The position in an `ids` value (6 bytes big-endian).
     static func position(ofIDValue bytes: UnsafeRawBufferPointer) -> UInt64? {
         guard bytes.count == 6 else { return nil }
@@ -389,7 +401,9 @@ struct EventStore {
             }
             try txn.drop(index)
             try txn.withCursor(index) { cursor in
-                try ids.sortedForEach { key, value in try cursor.put(key, value, append: true) }
+                try ids.sortedForEach { id, position in
+                    try EventStore.withIDEntry(id, at: position) { key, value in try cursor.put(key, value, append: true) }
+                }
             }
         }
 

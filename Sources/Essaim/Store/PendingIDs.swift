@@ -50,17 +50,11 @@ struct PendingIDs {
         place(entries.count - 1)
     }
 
-    /// Sorts the ids, then calls `body` with each one's index key (16 bytes) and
-    /// value (its position, 6 bytes big-endian), in key order.
-    mutating func sortedForEach(_ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Void) rethrows {
+    /// Sorts the ids in the index's order (their bytes, high half first), then
+    /// calls `body` with each one and its position.
+    mutating func sortedForEach(_ body: (EventID, UInt64) throws -> Void) rethrows {
         entries.sort { ($0.high, $0.low) < ($1.high, $1.low) }
-        for entry in entries {
-            try withUnsafeBytes(of: (entry.high.bigEndian, entry.low.bigEndian)) { key in
-                try withUnsafeBytes(of: entry.position.bigEndian) { value in
-                    try body(key, UnsafeRawBufferPointer(rebasing: value[2...]))
-                }
-            }
-        }
+        for entry in entries { try body(EventID(high: entry.high, low: entry.low), entry.position) }
     }
 
     private mutating func place(_ entry: Int) {
