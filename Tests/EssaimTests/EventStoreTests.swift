@@ -159,6 +159,65 @@ import Testing
         #expect(pages <= (size + 1) / 120 + 2, "the index's pages are written full (\(pages) pages)")
     }
 
+    @Test("a large write into a new ledger holds its stream entries: versions go on from the stored ones and the held ones, and the index comes out the same as put one by one, its pages fuller")
+    func heldStreams() throws {
+        // Streams of several records, some with records stored before the write,
+        // one without a stored prefix; records in no stream order.
+        let streams = (0..<2_000).map { "application-s\($0)" } + ["cohort-c1", "not prefixed"]
+        let size = EventStore.Appender.claimsPutAtOnce + 12_000
+        func record(_ stream: String) -> EventRecord {
+            EventRecord(typeCode: 1, dataSchema: 2, id: .random(), occurredAt: Instant(microseconds: 0), stream: stream, data: [], metadata: [])
+        }
+        /// Appends `streams` as a small write, then `size` more as one write
+        /// (said to be that large when `holding`); checks every version as it goes.
+        func fill(holding: Bool) throws -> (TemporaryLedger, [String: [UInt64]]) {
+            let t = try TemporaryLedger()
+            var positions: [String: [UInt64]] = [:]
+            func append(_ stream: String, _ appender: inout EventStore.Appender) throws {
+                let new = record(stream)
+                #expect(try appender.claim(new.id) == nil)
+                let stored = try appender.append(new) { version in
+                    #expect(version == positions[stream].map { UInt64($0.count - 1) })
+                }
+                positions[stream, default: []].append(stored.position)
+            }
+            try t.ledger.write { txn in
+                var appender = try EventStore.Appender(store: t.ledger.store, txn: txn)
+                for stream in streams.prefix(50) + streams.suffix(1) { try append(stream, &appender) }
+                try appender.finish()
+            }
+            let before = positions
+            try t.ledger.write { txn in
+                // Run again from the start when the map grows.
+                positions = before
+                var appender = try EventStore.Appender(store: t.ledger.store, txn: txn)
+                if holding { appender.expect(records: size) }
+                for n in 0..<size { try append(streams[n * 7_919 % streams.count], &appender) }
+                // Held or stored, the appender answers for the write.
+                for stream in [streams[0], streams[1_000], streams.last!] {
+                    #expect(try appender.version(ofStream: stream) == UInt64(positions[stream]!.count - 1))
+                    #expect(try appender.positions(ofStream: stream) == positions[stream])
+                }
+                try appender.finish()
+            }
+            return (t, positions)
+        }
+        let (held, positions) = try fill(holding: true)
+        let (oneByOne, _) = try fill(holding: false)
+        func index(_ t: TemporaryLedger) throws -> (streams: [String: Int], pages: Int) {
+            try t.ledger.read { txn in
+                var streams: [String: Int] = [:]
+                try t.ledger.log(txn).forEachStream { streams[$0] = $1 }
+                return (streams, try txn.size(of: t.ledger.store.streams).pages)
+            }
+        }
+        let stored = try held.ledger.read { txn in try streams.map { try held.ledger.log(txn).positions(ofStream: $0) } }
+        #expect(stored == streams.map { positions[$0] ?? [] })
+        let (a, b) = (try index(held), try index(oneByOne))
+        #expect(a.streams == b.streams && a.streams.count == streams.count)
+        #expect(a.pages * 5 <= b.pages * 4, "held: \(a.pages) pages, one by one: \(b.pages)")
+    }
+
     @Test("an import file larger than a write puts one by one, into a new ledger: its ids are held, the index's pages full; re-imported, every event is a duplicate")
     func importHoldsIDs() throws {
         let t = try TemporaryLedger()

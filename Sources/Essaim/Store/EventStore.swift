@@ -310,15 +310,20 @@ struct EventStore {
         private var claimed: EventID?
         /// Claims put in the id index one by one so far.
         private var claims = 0
-        /// The ids of a large write into a small index, held to be put in it at
-        /// ``finish()``, all appended; `nil` for any other write.
-        private var held: PendingIDs?
-        /// Whether this write may still hold its ids: until it turns large (then
-        /// it holds them, or the index is too large), or has put what it held.
+        /// The ids of a large write into a small log, held to be put in the id
+        /// index at ``finish()``, all appended; `nil` for any other write.
+        private var heldIDs: PendingIDs?
+        /// The same write's stream index entries, held alike (set with ``heldIDs``).
+        /// While they are held, ``forEachStream(_:)`` and ``idCount()`` read the
+        /// indexes as stored.
+        private var heldStreams: PendingStreams?
+        /// Whether this write may still hold its entries: until it turns large
+        /// (then it holds them, or the log is too large), or has put what it held.
         private var mayHold = true
-        /// Most ids held (about 50 MB with their table): past it (when the write
-        /// was larger than expected), they go in the index and the rest of the
-        /// write puts its ids one by one, into full pages that then split.
+        /// Most records held (about 80 MB with their tables): past it (when the
+        /// write was larger than expected), their entries go in the indexes and
+        /// the rest of the write puts its own one by one, into full pages that
+        /// then split.
         var heldIDsLimit = 3 << 19
         /// About how many records the write appends, when said (``expect(records:)``).
         private var expected: Int?
@@ -345,18 +350,20 @@ struct EventStore {
 
         mutating func claim(_ id: EventID) throws -> UInt64? {
             if mayHold && claims == Self.claimsPutAtOnce {
-                // Large: into an index this small (a new ledger's), its ids can all
-                // be appended at the end, the index's pages full, if they fit.
+                // Large: into indexes this small (a new ledger's, one id and one
+                // stream entry per record), its entries can all be appended at
+                // the end, the indexes' pages full, if they fit.
                 mayHold = false
                 if let expected, expected <= heldIDsLimit, try log.idCount() <= 2 * Self.claimsPutAtOnce {
-                    held = PendingIDs(capacity: min(expected, heldIDsLimit))
+                    heldIDs = PendingIDs(capacity: min(expected, heldIDsLimit))
+                    heldStreams = PendingStreams(from: nextPosition, capacity: min(expected, heldIDsLimit))
                 }
             }
-            if let held, held.count >= heldIDsLimit {
+            if let heldIDs, heldIDs.count >= heldIDsLimit {
                 // Every id held has its record appended: put them, then go one by one.
                 try finish()
             }
-            guard held != nil else {
+            guard heldIDs != nil else {
                 claims += 1
                 let found = try log.txn.insert(log.store.ids, id.bytes, EventStore.idValue(nextPosition),
                                                existing: EventStore.position(ofIDValue:))
@@ -368,7 +375,7 @@ struct EventStore {
                 return position
             }
             if let position = try position(of: id) { return position }
-            held!.add(id, at: nextPosition)
+            heldIDs!.add(id, at: nextPosition)
             claimed = id
             return nil
         }
@@ -377,17 +384,32 @@ struct EventStore {
 
         /// The position of `id`: held by this write, or in the index.
         func position(of id: EventID) throws -> UInt64? {
-            if let position = held?.position(of: id) { return position }
+            if let position = heldIDs?.position(of: id) { return position }
             return try log.position(of: id)
         }
 
-        /// Puts the ids held in the index: it is emptied and written anew with
-        /// them and the few it had, all in key order, each appended. (Inserted
-        /// in order among others, each page would split and stay half-full.)
+        /// The last version of `stream`, counting the records this write holds.
+        func version(ofStream stream: String) throws -> UInt64? {
+            guard let records = heldStreams?.records(of: stream) else { return try log.version(ofStream: stream) }
+            return records == 0 ? nil : records - 1
+        }
+
+        /// The positions of `stream`'s records, stored and held.
+        func positions(ofStream stream: String) throws -> [UInt64] {
+            try log.positions(ofStream: stream) + (heldStreams?.positions(of: stream) ?? [])
+        }
+
+        /// Puts the entries held in the indexes: each is emptied and written
+        /// anew with them and the few it had, all in key order, each appended.
+        /// (Inserted in order among others, each page would split and stay
+        /// half-full.) Both are freed before the read models are written back.
         mutating func finish() throws {
-            guard var ids = held else { return }
-            // Freed before the read models are written back.
-            held = nil
+            if let ids = heldIDs.take() { try putAll(ids) }
+            if let streams = heldStreams.take() { try putAll(streams) }
+        }
+
+        private func putAll(_ ids: consuming PendingIDs) throws {
+            var ids = ids
             let txn = log.txn, index = log.store.ids
             try txn.withCursor(index) { cursor in
                 var entry = try cursor.first()
@@ -407,10 +429,72 @@ struct EventStore {
             }
         }
 
+        private func putAll(_ streams: consuming PendingStreams) throws {
+            let txn = log.txn, index = log.store.streams
+            // The few entries stored before the write: each stream's positions, 8 bytes each.
+            var stored: [[UInt8]: [UInt8]] = [:]
+            try txn.withCursor(index) { cursor in
+                var entry = try cursor.first()
+                while let (key, value) = entry {
+                    stored[Array(key), default: []].append(contentsOf: value)
+                    entry = try cursor.next()
+                }
+            }
+            var all = ProjectionWriteBatch(records: streams.streamCount + stored.count)
+            try streams.forEachStream { stream, positions in
+                let key = log.store.streamKey(stream)
+                // A stored record comes before every held one.
+                let before = stored.isEmpty ? nil : stored.removeValue(forKey: key)
+                key.withUnsafeBytes { key in
+                    all.add(key: key) { value in
+                        if let before { value.raw(before) }
+                        for position in positions { value.u64(position) }
+                    }
+                }
+            }
+            for (key, positions) in stored {
+                key.withUnsafeBytes { key in all.add(key: key) { $0.raw(positions) } }
+            }
+            try txn.drop(index)
+            try txn.withCursor(index) { cursor in
+                try all.forEachSorted { key, positions in
+                    for offset in stride(from: 0, to: positions.count, by: 8) {
+                        // The first after the last key; the others after the key's own.
+                        try cursor.put(key, UnsafeRawBufferPointer(rebasing: positions[offset ..< offset + 8]),
+                                       append: true, duplicates: offset > 0)
+                    }
+                }
+            }
+        }
+
+        /// Where a record's stream entry goes: under its key in the index, or held.
+        private enum StreamEntry {
+            case key([UInt8])
+            case held(slot: Int)
+        }
+
+        /// Where the next record of `stream` is filed, and the stream's last version.
+        private mutating func stream(_ stream: String) throws -> (entry: StreamEntry, version: UInt64?) {
+            guard heldStreams != nil else {
+                let key = log.store.streamKey(stream)
+                return (.key(key), try log.version(ofStreamKey: key))
+            }
+            let log = log
+            let (slot, records) = try heldStreams!.slot(of: stream) { try log.version(ofStream: stream).map { $0 + 1 } ?? 0 }
+            return (.held(slot: slot), records == 0 ? nil : records - 1)
+        }
+
+        /// Files the record at `position` (under `positionKey`) in its stream.
+        private mutating func file(_ entry: StreamEntry, _ position: UInt64, _ positionKey: [UInt8]) throws {
+            switch entry {
+            case .key(let key): try log.txn.put(log.store.streams, key, positionKey, append: true, duplicates: true)
+            case .held(let slot): heldStreams!.add(slot, at: position)
+            }
+        }
+
         mutating func append(_ record: EventRecord, checkVersion: (UInt64?) throws -> Void) throws -> EventRecord {
             let store = log.store, txn = log.txn
-            let streamKey = store.streamKey(record.stream)
-            let current = try log.version(ofStreamKey: streamKey)
+            let (entry, current) = try stream(record.stream)
             try checkVersion(current)
             var stored = record
             stored.position = nextPosition
@@ -423,7 +507,7 @@ struct EventStore {
             lastStored = bytes
             if claimed != record.id { try txn.put(store.ids, record.id.bytes, EventStore.idValue(stored.position)) }
             claimed = nil
-            try txn.put(store.streams, streamKey, positionKey, append: true, duplicates: true)
+            try file(entry, stored.position, positionKey)
             nextPosition += 1
             return stored
         }
@@ -442,14 +526,14 @@ struct EventStore {
                 throw LedgerError(.corrupt, "the event at position \(position) does not follow from the one before it (integrity hash mismatch)")
             }
             let id = view.id, version = view.version
-            let current = try log.version(ofStream: stream)
+            let (entry, current) = try self.stream(stream)
             guard version == current.map({ $0 + 1 }) ?? 0 else {
                 throw LedgerError(.corrupt, "the event at position \(position) has version \(version) in \(stream), expected \(current.map { $0 + 1 } ?? 0)")
             }
             let positionKey = ByteWriter.key(position)
             try txn.put(store.events, positionKey, bytes, append: true)
             try txn.put(store.ids, id.bytes, EventStore.idValue(position))
-            try txn.put(store.streams, store.streamKey(stream), positionKey, append: true, duplicates: true)
+            try file(entry, position, positionKey)
             previousHash = hash
             nextPosition += 1
         }
