@@ -172,11 +172,13 @@ struct AppendBatch<Log: EventLogAppender> {
         self.reportingEachEvent = reportingEachEvent
     }
 
-    /// Writes what the log held back and the read models, makes new keys durable
+    /// Writes the read models and what the log held back, makes new keys durable
     /// and moves the projections' checkpoints to the new head; call before commit.
     mutating func finish() throws -> AppendReport {
-        try log.finish()
+        // The read models first: what they held is freed before the log's
+        // indexes sort theirs.
         for folder in folders { try folder.finish() }
+        try log.finish()
         try keys.store.sync()
         if let last = report.lastPosition { try projections.checkpoint(last, txn) }
         return report

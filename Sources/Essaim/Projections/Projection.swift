@@ -107,8 +107,14 @@ struct ProjectionSet: Sendable {
 
     /// One folder per projection, for the events appended in `txn`; the first,
     /// the built-in read models, is also the entities the refusal rules read.
+    /// Into an empty read-model table (a new ledger's first write), their
+    /// records are held until the folders finish (``HeldProjectionStore``).
     func folders(_ txn: Transaction) -> (entities: Entities, all: [any EventFolder]) {
-        let entities = Entities(store(for: all[0], txn), storeIsEmpty: false)
+        let readModels = store(for: all[0], txn)
+        // A table that cannot be sized is written as any other.
+        let empty = (try? txn.count(readModels.table)) == 0
+        let entities = empty ? Entities(HeldProjectionStore(readModels), storeIsEmpty: false, cacheBound: Entities.heldBound)
+                             : Entities(readModels, storeIsEmpty: false)
         return (entities, [entities] + all.dropFirst().map { makeFolder($0, store(for: $0, txn), storeIsEmpty: false) })
     }
 

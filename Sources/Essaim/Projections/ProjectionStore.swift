@@ -42,12 +42,18 @@ struct LMDBProjectionStore: ProjectionStore {
     func write(_ batch: consuming ProjectionWriteBatch) throws {
         guard batch.count > 0 else { return }
         var batch = batch
+        try write(inKeyOrder: { try batch.forEachSorted($0) })
+    }
+
+    /// Writes the records `records` hands to its argument, in key order, each
+    /// key once, as ``write(_:)`` writes a batch.
+    func write(inKeyOrder records: ((UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         try txn.withCursor(table) { cursor in
             // Keys come in order: once one is past the table's last, so are the rest.
             let last: [UInt8]? = try cursor.last().map { Array($0.key) }
             var append = last == nil
             var written = 0
-            try batch.forEachSorted { key, value in
+            try records { key, value in
                 if !append { append = last!.withUnsafeBytes { ProjectionWriteBatch.precedes($0, key) } }
                 try cursor.put(key, value, append: append)
                 written += 1
@@ -98,6 +104,9 @@ struct ProjectionWriteBatch {
 
     var count: Int { entries.count }
 
+    /// Bytes of the keys and values added.
+    var byteCount: Int { buffer.bytes.count }
+
     /// Adds a record under `kind` + `id`, its value written by `encode`; each key is added once.
     mutating func add(_ kind: RecordKind, _ id: String, _ encode: (inout ByteWriter) -> Void) {
         let key = buffer.bytes.count
@@ -136,18 +145,21 @@ struct ProjectionWriteBatch {
         try buffer.bytes.withUnsafeBytes { bytes in
             func key(_ e: Entry) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[Int(e.key)..<Int(e.value)]) }
             if !inKeyOrder {
-                for index in entries.indices {
-                    var prefix: UInt64 = 0
-                    for byte in key(entries[index]).prefix(8) { prefix = prefix << 8 | UInt64(byte) }
-                    let length = min(8, Int(entries[index].value - entries[index].key))
-                    entries[index].prefix = length == 8 ? prefix : prefix << (8 * UInt64(8 - length))
-                }
+                for index in entries.indices { entries[index].prefix = Self.prefix(key(entries[index])) }
                 entries.sort { a, b in a.prefix != b.prefix ? a.prefix < b.prefix : Self.precedes(key(a), key(b)) }
             }
             for e in entries {
                 try body(key(e), UnsafeRawBufferPointer(rebasing: bytes[Int(e.value)..<Int(e.end)]))
             }
         }
+    }
+
+    /// A key's first 8 bytes, big-endian, zero-padded: keys whose prefixes
+    /// differ sort as their prefixes do.
+    static func prefix(_ key: UnsafeRawBufferPointer) -> UInt64 {
+        var prefix: UInt64 = 0
+        for byte in key.prefix(8) { prefix = prefix << 8 | UInt64(byte) }
+        return key.count >= 8 ? prefix : prefix << (8 * UInt64(8 - key.count))
     }
 
     /// Whether `a` sorts before `b`: bytes compared unsigned, a prefix first.
@@ -163,6 +175,7 @@ extension ProjectionStore {
     /// the store is the ledger's table).
     func write(_ batch: consuming ProjectionWriteBatch) throws {
         if let table = self as? LMDBProjectionStore { return try table.write(batch) }
+        if let held = self as? HeldProjectionStore { return try held.write(batch) }
         var batch = batch
         try batch.forEachSorted { key, value in try set(Array(value), for: Array(key)) }
     }

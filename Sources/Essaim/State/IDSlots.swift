@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The slot of each id in a ``RecordCache``: an open-addressing table keyed by
 /// a word-at-a-time hash of the id's UTF-8 bytes.
 ///
@@ -9,9 +13,7 @@
 /// random per process: crafted ids cannot make the fold quadratic, and nothing
 /// written depends on the table's order (caches write their records sorted).
 struct IDSlots {
-    /// Per bucket: 0 when empty, else the id's 32-bit hash in the high half and
-    /// its slot + 1 in the low half.
-    private var buckets = [UInt64](repeating: 0, count: 16)
+    private var table = SlotTable(maxLoad: 2)
     /// The ids, by slot.
     private(set) var ids: [String] = []
 
@@ -23,34 +25,20 @@ struct IDSlots {
 
     /// Room for `count` ids without growing.
     init(capacity count: Int) {
-        var buckets = 16
-        while buckets < count * 2 { buckets *= 2 }
-        self.buckets = [UInt64](repeating: 0, count: buckets)
+        table = SlotTable(capacity: count, maxLoad: 2)
         ids.reserveCapacity(count)
     }
 
     /// The slot of `id`, or `nil`.
     func slot(of id: String) -> Int? {
-        let hash = Self.hash(id)
-        let mask = buckets.count - 1
-        var index = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let bucket = buckets[index]
-            if bucket == 0 { return nil }
-            if UInt32(truncatingIfNeeded: bucket >> 32) == hash {
-                let slot = Int(truncatingIfNeeded: bucket & 0xFFFF_FFFF) - 1
-                if ids[slot] == id { return slot }
-            }
-            index = (index + 1) & mask
-        }
+        table.slot(hash: Self.hash(id)) { ids[$0] == id }
     }
 
     /// Adds `id` (not present) in the next slot and returns that slot.
     mutating func insert(_ id: String) -> Int {
-        if (ids.count + 1) * 2 > buckets.count { grow() }
         let slot = ids.count
+        table.insert(hash: Self.hash(id), slot: slot)
         ids.append(id)
-        place(hash: Self.hash(id), slot: slot)
         return slot
     }
 
@@ -58,44 +46,31 @@ struct IDSlots {
     mutating func removeAll() {
         guard !ids.isEmpty else { return }
         ids.removeAll(keepingCapacity: true)
-        buckets.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-    }
-
-    private mutating func place(hash: UInt32, slot: Int) {
-        let mask = buckets.count - 1
-        var index = Int(truncatingIfNeeded: hash) & mask
-        while buckets[index] != 0 { index = (index + 1) & mask }
-        buckets[index] = UInt64(hash) << 32 | UInt64(slot + 1)
-    }
-
-    private mutating func grow() {
-        let old = buckets
-        buckets = [UInt64](repeating: 0, count: old.count * 2)
-        for bucket in old where bucket != 0 {
-            place(hash: UInt32(truncatingIfNeeded: bucket >> 32), slot: Int(truncatingIfNeeded: bucket & 0xFFFF_FFFF) - 1)
-        }
+        table.removeAll()
     }
 
     /// A 32-bit hash of the id's UTF-8 bytes, eight at a time.
     static func hash(_ id: String) -> UInt32 {
+        if let hash = id.utf8.withContiguousStorageIfAvailable({ hash(UnsafeRawBufferPointer($0)) }) { return hash }
         var h = seed
-        let done: Void? = id.utf8.withContiguousStorageIfAvailable { bytes in
-            let raw = UnsafeRawBufferPointer(bytes)
-            var offset = 0
-            while offset + 8 <= raw.count {
-                h = mix(h ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-                offset += 8
-            }
-            var tail: UInt64 = UInt64(raw.count)
-            while offset < raw.count {
-                tail = tail << 8 | UInt64(raw[offset])
-                offset += 1
-            }
-            h = mix(h ^ tail)
+        for byte in id.utf8 { h = mix(h ^ UInt64(byte)) }
+        return UInt32(truncatingIfNeeded: h ^ h >> 32)
+    }
+
+    /// A 32-bit hash of `raw`, eight bytes at a time (seeded per process).
+    static func hash(_ raw: UnsafeRawBufferPointer) -> UInt32 {
+        var h = seed
+        var offset = 0
+        while offset + 8 <= raw.count {
+            h = mix(h ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            offset += 8
         }
-        if done == nil {
-            for byte in id.utf8 { h = mix(h ^ UInt64(byte)) }
+        var tail: UInt64 = UInt64(raw.count)
+        while offset < raw.count {
+            tail = tail << 8 | UInt64(raw[offset])
+            offset += 1
         }
+        h = mix(h ^ tail)
         return UInt32(truncatingIfNeeded: h ^ h >> 32)
     }
 
@@ -158,5 +133,119 @@ struct IDMap<Value> {
     mutating func removeAll() {
         slots.removeAll()
         values.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Byte strings to slots numbered in the order added, like ``IDSlots`` but
+/// over one buffer of the keys' bytes: no allocation per key, about the key's
+/// length plus 12 bytes each (a large write holds hundreds of thousands).
+struct ByteSlots {
+    private var table = SlotTable(maxLoad: 3)
+    /// Every key's bytes, in slot order.
+    private var bytes: [UInt8] = []
+    /// Per slot: where its key ends in `bytes` (it starts where the one before ends).
+    private var ends: [UInt32] = []
+
+    var count: Int { ends.count }
+
+    init() {}
+
+    /// The slot of `key`, or `nil`.
+    func slot(of key: UnsafeRawBufferPointer) -> Int? {
+        table.slot(hash: IDSlots.hash(key)) { slot in
+            withKey(slot) { $0.count == key.count && (key.isEmpty || memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0) }
+        }
+    }
+
+    /// Adds `key` (not present) in the next slot and returns that slot.
+    mutating func insert(_ key: UnsafeRawBufferPointer) -> Int {
+        let slot = ends.count
+        table.insert(hash: IDSlots.hash(key), slot: slot)
+        bytes.append(contentsOf: key)
+        ends.append(UInt32(bytes.count))
+        return slot
+    }
+
+    /// Calls `body` with the bytes of the key in `slot`.
+    func withKey<R>(_ slot: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let start = slot == 0 ? 0 : Int(ends[slot - 1])
+        return try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start ..< Int(ends[slot])])) }
+    }
+
+    /// The slots in their keys' order (bytes compared as LMDB compares keys).
+    func sortedSlots() -> [Int] {
+        bytes.withUnsafeBytes { bytes in
+            func key(_ slot: Int) -> UnsafeRawBufferPointer {
+                UnsafeRawBufferPointer(rebasing: bytes[(slot == 0 ? 0 : Int(ends[slot - 1])) ..< Int(ends[slot])])
+            }
+            // By each key's first 8 bytes first: most pairs never read the buffer.
+            var order = (0 ..< count).map { (prefix: ProjectionWriteBatch.prefix(key($0)), slot: $0) }
+            order.sort { a, b in a.prefix != b.prefix ? a.prefix < b.prefix : ProjectionWriteBatch.precedes(key(a.slot), key(b.slot)) }
+            return order.map(\.slot)
+        }
+    }
+
+}
+
+/// Slots by hash, for ``IDSlots`` and ``ByteSlots`` (which keep the keys): an
+/// open-addressing table that keeps each slot's 32-bit hash beside it, so a
+/// probe compares keys only when the hashes match and growing never hashes again.
+struct SlotTable {
+    /// Per bucket: 0 when empty, else the hash in the high half and the slot + 1
+    /// in the low half.
+    private var buckets: [UInt64]
+    private var count = 0
+    /// Quarters of the buckets in use past which the table grows.
+    private let maxLoad: Int
+
+    /// Room for `capacity` slots without growing, growing past `maxLoad`
+    /// quarters of its buckets in use.
+    init(capacity: Int = 0, maxLoad: Int) {
+        var buckets = 16
+        while buckets * maxLoad < capacity * 4 { buckets *= 2 }
+        self.buckets = [UInt64](repeating: 0, count: buckets)
+        self.maxLoad = maxLoad
+    }
+
+    /// The slot filed under `hash` for which `matches` holds, or `nil`.
+    @inline(__always)
+    func slot(hash: UInt32, where matches: (Int) -> Bool) -> Int? {
+        let mask = buckets.count - 1
+        var index = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let bucket = buckets[index]
+            if bucket == 0 { return nil }
+            if UInt32(truncatingIfNeeded: bucket >> 32) == hash {
+                let slot = Int(truncatingIfNeeded: bucket & 0xFFFF_FFFF) - 1
+                if matches(slot) { return slot }
+            }
+            index = (index + 1) & mask
+        }
+    }
+
+    /// Files `slot` (not filed yet) under `hash`.
+    mutating func insert(hash: UInt32, slot: Int) {
+        if (count + 1) * 4 > buckets.count * maxLoad { grow() }
+        place(UInt64(hash) << 32 | UInt64(slot + 1))
+        count += 1
+    }
+
+    /// Forgets every slot, keeping the capacity.
+    mutating func removeAll() {
+        buckets.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        count = 0
+    }
+
+    private mutating func place(_ bucket: UInt64) {
+        let mask = buckets.count - 1
+        var index = Int(truncatingIfNeeded: bucket >> 32) & mask
+        while buckets[index] != 0 { index = (index + 1) & mask }
+        buckets[index] = bucket
+    }
+
+    private mutating func grow() {
+        let old = buckets
+        buckets = [UInt64](repeating: 0, count: old.count * 2)
+        for bucket in old where bucket != 0 { place(bucket) }
     }
 }

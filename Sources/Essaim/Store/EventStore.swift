@@ -402,7 +402,7 @@ struct EventStore {
         /// Puts the entries held in the indexes: each is emptied and written
         /// anew with them and the few it had, all in key order, each appended.
         /// (Inserted in order among others, each page would split and stay
-        /// half-full.) Both are freed before the read models are written back.
+        /// half-full.) Each is freed once written.
         mutating func finish() throws {
             if let ids = heldIDs.take() { try putAll(ids) }
             if let streams = heldStreams.take() { try putAll(streams) }

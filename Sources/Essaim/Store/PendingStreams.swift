@@ -8,14 +8,14 @@
 /// import, the index's pages ended about two-thirds full (34 bytes per event,
 /// 25 appended in key order).
 ///
-/// The streams are found through an ``IDSlots`` table (seeded per process);
-/// the records are held as their streams' slots, in position order.
+/// The streams' names are kept in a ``ByteSlots`` table (one buffer, seeded
+/// hash); the records are held as their streams' slots, in position order.
 struct PendingStreams {
-    /// The streams the write named, by slot.
-    private var slots = IDSlots()
+    /// The names of the streams the write named, by slot.
+    private var slots = ByteSlots()
     /// By slot: the stream's records so far, stored before the write and held
     /// (the version its next record takes).
-    private var records: [UInt64] = []
+    private var records: [UInt32] = []
     /// By record held, in position order from ``first``: its stream's slot.
     private var streamOf: [UInt32] = []
     /// The position of the first record held.
@@ -37,21 +37,26 @@ struct PendingStreams {
     /// The slot of `stream` and its records so far; the first time the write
     /// names the stream, `stored` says how many records the index has for it.
     mutating func slot(of stream: String, stored: () throws -> UInt64) rethrows -> (slot: Int, records: UInt64) {
-        if let slot = slots.slot(of: stream) { return (slot, records[slot]) }
+        if let slot = Self.withName(stream, { slots.slot(of: $0) }) { return (slot, UInt64(records[slot])) }
         let count = try stored()
-        records.append(count)
-        return (slots.insert(stream), count)
+        records.append(UInt32(count))
+        return (Self.withName(stream) { slots.insert($0) }, count)
     }
 
     /// The records of `stream` so far, or `nil` when the write has not named it.
     func records(of stream: String) -> UInt64? {
-        slots.slot(of: stream).map { records[$0] }
+        Self.withName(stream) { slots.slot(of: $0) }.map { UInt64(records[$0]) }
     }
 
     /// The positions held for `stream`, in order.
     func positions(of stream: String) -> [UInt64] {
-        guard let slot = slots.slot(of: stream).map(UInt32.init) else { return [] }
+        guard let slot = Self.withName(stream, { slots.slot(of: $0) }).map({ UInt32($0) }) else { return [] }
         return streamOf.indices.filter { streamOf[$0] == slot }.map { first + UInt64($0) }
+    }
+
+    private static func withName<R>(_ stream: String, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        if let result = stream.utf8.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) { return result }
+        return Array(stream.utf8).withUnsafeBytes(body)
     }
 
     /// Files the record at `position`, the next one, in the stream at `slot`
@@ -80,8 +85,9 @@ struct PendingStreams {
             positions[ends[slot]] = first + UInt64(index)
         }
         // `ends` now holds each slot's start.
-        for (slot, stream) in slots.ids.enumerated() {
-            try body(stream, positions[ends[slot] ..< (slot + 1 < ends.count ? ends[slot + 1] : positions.count)])
+        for slot in 0 ..< slots.count {
+            let name = slots.withKey(slot) { String(decoding: $0, as: UTF8.self) }
+            try body(name, positions[ends[slot] ..< (slot + 1 < ends.count ? ends[slot + 1] : positions.count)])
         }
     }
 }

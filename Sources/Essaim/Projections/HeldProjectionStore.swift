@@ -1,0 +1,114 @@
+/// The built-in read models of a write into their empty table (a new ledger's
+/// first import), held in memory until the write ends, then written in key
+/// order, each record appended: the table's pages come out full.
+///
+/// A large write writes its records back several times (``Entities`` bounds its
+/// caches). Into LMDB, every write-back after the first inserts its keys among
+/// the earlier ones; each insert into a full page splits it in the middle, and
+/// on a 1 M-event import the table ended two-thirds full (92 bytes per event,
+/// 59 with full pages). Here each key is kept once (``ByteSlots``) and each
+/// value written back is copied to the end of one buffer, the key's slot
+/// pointing to its latest, for the fold's later look-ups. ``flush()`` writes
+/// every key with its latest value, sorted; the earlier values (records written
+/// back again) are left out.
+///
+/// Past ``limit`` bytes held, everything held is written (appended into the
+/// empty table) and later writes go straight to the table: memory stays bounded
+/// however large the write.
+final class HeldProjectionStore: ProjectionStore {
+    let base: LMDBProjectionStore
+    /// Bytes held (keys and values) past which they are written.
+    let limit: Int
+    private var keys = ByteSlots()
+    /// Every value written, one after the other.
+    private var values: [UInt8] = []
+    /// By key slot: where its latest value starts in `values`, and where it ends.
+    private var latest: [(start: UInt32, end: UInt32)] = []
+    private var keyBytes = 0
+    /// Whether writes are still held: until ``limit`` is passed or ``flush()``.
+    private var holding = true
+
+    /// Holds the writes into `base`, which should be empty, up to `limit` bytes.
+    init(_ base: LMDBProjectionStore, limit: Int = HeldProjectionStore.defaultLimit) {
+        self.base = base
+        self.limit = limit
+    }
+
+    /// 96 MiB: a 1 M-event import (80 MB of records written back, 9 MB of
+    /// them keys, 71 MB values, the earlier values of records written back
+    /// again included) fits; a larger one is written at the bound, then goes
+    /// on as into any table.
+    static let defaultLimit = 96 << 20
+
+    func value(for key: [UInt8]) throws -> [UInt8]? {
+        if let slot = key.withUnsafeBytes({ keys.slot(of: $0) }) { return Array(values[Int(latest[slot].start) ..< Int(latest[slot].end)]) }
+        return try base.value(for: key)
+    }
+
+    func set(_ value: [UInt8], for key: [UInt8]) throws {
+        try stopHolding(past: key.count + value.count)
+        guard holding else { return try base.set(value, for: key) }
+        key.withUnsafeBytes { key in value.withUnsafeBytes { add(key, $0) } }
+    }
+
+    /// Every entry under `prefix`: the table's, with those held in their place
+    /// (for completeness; a write's fold only looks keys up).
+    func entries(withPrefix prefix: [UInt8]) throws -> [(key: [UInt8], value: [UInt8])] {
+        var merged: [[UInt8]: [UInt8]] = [:]
+        for entry in try base.entries(withPrefix: prefix) { merged[entry.key] = entry.value }
+        for slot in 0 ..< keys.count {
+            let key = keys.withKey(slot) { Array($0) }
+            if key.starts(with: prefix) { merged[key] = Array(values[Int(latest[slot].start) ..< Int(latest[slot].end)]) }
+        }
+        return merged.map { (key: $0.key, value: $0.value) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+    }
+
+    /// Holds a write-back's records (or writes them, once past the limit).
+    func write(_ batch: consuming ProjectionWriteBatch) throws {
+        try stopHolding(past: batch.byteCount)
+        guard holding else { return try base.write(batch) }
+        // Reserved once, when the first write-back comes: the buffer never moves.
+        if values.isEmpty { values.reserveCapacity(limit) }
+        var batch = batch
+        batch.forEachSorted { key, value in add(key, value) }
+    }
+
+    /// Writes every key held with its latest value, in key order, and lets go of them.
+    func flush() throws {
+        guard keys.count > 0 else { return }
+        try values.withUnsafeBytes { values in
+            try base.write(inKeyOrder: { put in
+                for slot in keys.sortedSlots() {
+                    try keys.withKey(slot) { key in
+                        try put(key, UnsafeRawBufferPointer(rebasing: values[Int(latest[slot].start) ..< Int(latest[slot].end)]))
+                    }
+                }
+            })
+        }
+        keys = ByteSlots()
+        values = []
+        latest = []
+        keyBytes = 0
+    }
+
+    /// Writes what is held and holds nothing more when `bytes` more would pass
+    /// the limit (what is held is older than what comes).
+    private func stopHolding(past bytes: Int) throws {
+        guard holding, keyBytes + values.count + bytes > limit else { return }
+        try flush()
+        holding = false
+    }
+
+    private func add(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) {
+        let start = UInt32(values.count)
+        values.append(contentsOf: value)
+        let stored = (start, UInt32(values.count))
+        if let slot = keys.slot(of: key) {
+            latest[slot] = stored
+        } else {
+            _ = keys.insert(key)
+            latest.append(stored)
+            keyBytes += key.count
+        }
+    }
+}
