@@ -38,6 +38,13 @@ struct EssaimCommand: ParsableCommand {
         // Past a file size limit, a write must fail with an error (reported, the
         // ledger left as it was), not kill the process.
         signal(SIGXFSZ, SIG_IGN)
+        // glibc raises its mmap threshold to the largest block freed (up to 32 MiB)
+        // and then keeps up to twice that of freed heap: the megabyte-sized
+        // write-back batches and decoded chunks, freed on another thread than
+        // the one that allocated them, stayed in the process. A fixed threshold
+        // gives them back (1 M-event import: private memory 239 → 209 MiB,
+        // replay 188 → 160).
+        setMallocMmapThreshold(1 << 20)
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -48,6 +55,15 @@ struct EssaimCommand: ParsableCommand {
             reportPeakMemory()
             Glibc.exit(Self.report(error))
         }
+    }
+
+    /// `mallopt(M_MMAP_THRESHOLD, bytes)`, which Swift's Glibc module does not
+    /// declare: looked up by name, called with C's convention.
+    static func setMallocMmapThreshold(_ bytes: Int32) {
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD in <malloc.h>
+        guard let symbol = dlsym(nil, "mallopt") else { return }
+        _ = unsafeBitCast(symbol, to: Mallopt.self)(mmapThreshold, bytes)
     }
 
     /// With `ESSAIM_PEAK_MEMORY` set, writes the process's peak resident memory
