@@ -124,6 +124,37 @@ import Testing
         }
     }
 
+    @Test("a new ledger's first write holds its key index entries to its end and writes them in key order: a refused first write leaves none held, an erasure in the write is kept, the index's pages come out full; a later write puts its entries one by one")
+    func heldKeyEntries() throws {
+        let t = try TemporaryLedger()
+        let count = 2_000
+        let submissions = (1...count).map { i in
+            line("ApplicationSubmitted", application("H\(i)", extra: #","leader":{"name":"Personne \#(i)","email":"h\#(i)@exemple.fr"}"#), on: "2021-05-06")
+        }
+        // Refused at its last line: held entries of that write must not reach the next.
+        #expect(throws: EventRefusal.self) { try t.importLines(baseWorld + submissions + [line("CandidateSelected", #"{"application":"nobody"}"#)]) }
+        try t.importLines(baseWorld + submissions + [line("PersonalDataErased", #"{"application":"H7"}"#, on: "2021-05-07")])
+        try t.importLines([line("ApplicationSubmitted", application("Z1", extra: #","leader":{"name":"Zoé","email":"z@exemple.fr"}"#), on: "2021-05-08")])
+        let keys = try t.ledger.read { txn in try (1...count).map { try t.ledger.personalKeys.key(for: "H\($0)", create: false, txn) } }
+        #expect(keys[6] == nil && Set(keys.compactMap { $0 }).count == count - 1)
+        for i in [1, 7, 1_000, count] {
+            guard case let .applicationSubmitted(e)? = try t.ledger.events(inStream: "application-H\(i)").first?.event else {
+                Issue.record("no application H\(i)"); continue
+            }
+            #expect(e.leader == (i == 7 ? .erased : Leader(name: "Personne \(i)", email: "h\(i)@exemple.fr")))
+        }
+        guard case let .applicationSubmitted(z)? = try t.ledger.events(inStream: "application-Z1").first?.event else {
+            Issue.record("no application Z1"); return
+        }
+        #expect(z.leader?.name == "Zoé")
+        #expect(try t.ledger.verify().erasedApplications == 1)
+        // An entry takes 22 bytes of a page and more (a 5-byte id, 5-byte value,
+        // 8 of header, 2 of pointer, alignment): full pages hold about 160; put
+        // one by one in the applications' order, about 100.
+        let pages = try t.ledger.read { try $0.size(of: try #require(t.ledger.personalKeys.index)).pages }
+        #expect(pages * 130 <= count + 260, "\(pages) pages for \(count + 1) entries")
+    }
+
     @Test("a file import seals on its decoding thread: encrypted at rest, readable, each key its own, erasable")
     func sealedAhead() throws {
         let t = try TemporaryLedger()

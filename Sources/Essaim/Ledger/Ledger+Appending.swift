@@ -163,12 +163,13 @@ struct AppendBatch<Log: EventLogAppender> {
     private let reportingEachEvent: Bool
     private(set) var report = AppendReport()
 
-    init(log: Log, ledger: Ledger, txn: Transaction, reportingEachEvent: Bool = true) {
+    init(log: Log, ledger: Ledger, txn: Transaction, reportingEachEvent: Bool = true) throws {
         self.log = log
         self.txn = txn
         projections = ledger.projections
         (entities, folders) = projections.folders(txn)
         keys = ledger.personalKeys.keys(txn)
+        try keys.store.holdEntries(txn)
         self.reportingEachEvent = reportingEachEvent
     }
 
@@ -179,6 +180,7 @@ struct AppendBatch<Log: EventLogAppender> {
         // indexes sort theirs.
         for folder in folders { try folder.finish() }
         try log.finish()
+        try keys.store.putHeldEntries(txn)
         try keys.store.sync()
         if let last = report.lastPosition { try projections.checkpoint(last, txn) }
         return report

@@ -116,7 +116,7 @@ extension Ledger {
                 let shared = try self.shared?.beginWrite()
                 do {
                     if let shared { try catchUp(txn, to: shared) }
-                    var batch = AppendBatch(log: SiteLogAppender(local: try EventStore.Appender(store: store, txn: txn), shared: shared),
+                    var batch = try AppendBatch(log: SiteLogAppender(local: try EventStore.Appender(store: store, txn: txn), shared: shared),
                                             ledger: self, txn: txn, reportingEachEvent: reportingEachEvent)
                     try body(&batch, txn)
                     let report = try batch.finish()

@@ -29,6 +29,20 @@ final class PersonalKeyStore: @unchecked Sendable {
     /// of other transactions never name these slots; the lock only keeps their
     /// look-up apart from the writer's changes.
     private let staged = Mutex<[UInt32: [UInt8]]>([:])
+    /// The index entries of one write into the empty index (a new ledger's
+    /// first), held until ``putHeldEntries(_:)`` writes them in key order, each
+    /// appended, so that the index's pages come out full (put one by one in the
+    /// applications' order, they ended two-thirds full). Only that write's
+    /// transaction sees them.
+    private let held = Mutex<HeldEntries?>(nil)
+    /// The transaction of ``held``, kept alive (and touched by its writer
+    /// only) so that no later transaction can have its identity.
+    private var holdingTransaction: Transaction?
+
+    private struct HeldEntries {
+        let txn: ObjectIdentifier
+        var entries: [String: (state: UInt8, slot: UInt32)] = [:]
+    }
 
     /// Opens (with `writable`, creates) the key file and the index table.
     init(directory: String, writable: Bool, _ txn: Transaction) throws {
@@ -57,6 +71,8 @@ final class PersonalKeyStore: @unchecked Sendable {
 
     private func entry(_ application: String, _ txn: Transaction) throws -> (state: UInt8, slot: UInt32)? {
         guard let index else { return nil }
+        let id = ObjectIdentifier(txn)
+        if let entry = held.withLock({ $0?.txn == id ? $0!.entries[application] : nil }) { return entry }
         return try txn.withValue(index, Array(application.utf8)) { bytes in
             guard let bytes, bytes.count == 5 else { return nil }
             return (bytes[0], UInt32(bytes[1]) << 24 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 8 | UInt32(bytes[4]))
@@ -64,10 +80,53 @@ final class PersonalKeyStore: @unchecked Sendable {
     }
 
     private func setEntry(_ application: String, state: UInt8, slot: UInt32, _ txn: Transaction) throws {
+        let id = ObjectIdentifier(txn)
+        let isHeld = held.withLock { held in
+            guard held?.txn == id else { return false }
+            held!.entries[application] = (state, slot)
+            return true
+        }
+        if !isHeld { try txn.put(table, Array(application.utf8), Self.entryValue(state, slot)) }
+    }
+
+    private static func entryValue(_ state: UInt8, _ slot: UInt32) -> [UInt8] {
         var w = ByteWriter(capacity: 5)
         w.u8(state)
         w.u32(slot)
-        try txn.put(table, Array(application.utf8), w.bytes)
+        return w.bytes
+    }
+
+    /// The index's entries, those `txn` holds included.
+    private func entryCount(_ txn: Transaction) throws -> Int {
+        let id = ObjectIdentifier(txn)
+        return try txn.count(table) + held.withLock { $0?.txn == id ? $0!.entries.count : 0 }
+    }
+
+    /// Holds the index entries `txn` writes until ``putHeldEntries(_:)``, when
+    /// the index is empty (else they are put one by one).
+    func holdEntries(_ txn: Transaction) throws {
+        let empty = try index.map { try txn.count($0) == 0 } ?? false
+        let id = ObjectIdentifier(txn)
+        held.withLock { $0 = empty ? HeldEntries(txn: id) : nil }
+        holdingTransaction = empty ? txn : nil
+    }
+
+    /// Puts the entries `txn` held in the index, in key order, each appended;
+    /// call before the transaction commits.
+    func putHeldEntries(_ txn: Transaction) throws {
+        let id = ObjectIdentifier(txn)
+        let entries = held.withLock { held -> [String: (state: UInt8, slot: UInt32)]? in
+            defer { held = nil }
+            return held?.txn == id ? held!.entries : nil
+        }
+        holdingTransaction = nil
+        guard let entries, !entries.isEmpty else { return }
+        var sorted = ProjectionWriteBatch(records: entries.count)
+        for (application, entry) in entries {
+            Array(application.utf8).withUnsafeBytes { key in sorted.add(key: key) { $0.raw(Self.entryValue(entry.state, entry.slot)) } }
+        }
+        // The index was empty: every entry goes after the last.
+        try txn.withCursor(table) { cursor in try sorted.forEachSorted { try cursor.put($0, $1, append: true) } }
     }
 
     private func readSlot(_ slot: UInt32) -> [UInt8]? {
@@ -129,7 +188,7 @@ final class PersonalKeyStore: @unchecked Sendable {
             return entry.state == Self.liveState ? readSlot(entry.slot) : nil
         }
         guard create else { return nil }
-        let slot = UInt32(try txn.count(table))
+        let slot = UInt32(try entryCount(txn))
         let key = newKey ?? SecureRandom.bytes(Self.keyLength)
         try stage(slot, key)
         try setEntry(application, state: Self.liveState, slot: slot, txn)
@@ -140,7 +199,7 @@ final class PersonalKeyStore: @unchecked Sendable {
     /// replica of a shared log); nothing changes when the application has one or was erased.
     func install(_ key: [UInt8], for application: String, _ txn: Transaction) throws {
         guard key.count == Self.keyLength, try entry(application, txn) == nil else { return }
-        let slot = UInt32(try txn.count(table))
+        let slot = UInt32(try entryCount(txn))
         try stage(slot, key)
         try setEntry(application, state: Self.liveState, slot: slot, txn)
     }
