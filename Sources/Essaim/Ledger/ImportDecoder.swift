@@ -32,7 +32,7 @@ final class ImportDecoder {
     }
 
     private static let chunkSize = 2_048
-    private static let waitingChunks = 8
+    private static let waitingChunks = 4
 
     private let pipe: ChunkPipe<Chunk>
 
