@@ -81,13 +81,19 @@ final class PersonalKeyStore: @unchecked Sendable {
 
     private func setEntry(_ application: String, state: UInt8, slot: UInt32, _ txn: Transaction) throws {
         let id = ObjectIdentifier(txn)
-        let isHeld = held.withLock { held in
-            guard held?.txn == id else { return false }
+        let heldCount = held.withLock { held -> Int? in
+            guard held?.txn == id else { return nil }
             held!.entries[application] = (state, slot)
-            return true
+            return held!.entries.count
         }
-        if !isHeld { try txn.put(table, Array(application.utf8), Self.entryValue(state, slot)) }
+        guard let heldCount else { return try txn.put(table, Array(application.utf8), Self.entryValue(state, slot)) }
+        // Memory stays bounded: past the limit, the rest of the write goes one by one.
+        if heldCount >= heldEntriesLimit { try putHeldEntries(txn) }
     }
+
+    /// Most entries a write holds (about 40 MB): past it, they are put in the
+    /// index and the write's later entries one by one.
+    var heldEntriesLimit = 1 << 20
 
     private static func entryValue(_ state: UInt8, _ slot: UInt32) -> [UInt8] {
         var w = ByteWriter(capacity: 5)

@@ -25,8 +25,8 @@ final class HeldProjectionStore: ProjectionStore {
     /// By key slot: where its latest value starts in `values`, and where it ends.
     private var latest: [(start: UInt32, end: UInt32)] = []
     private var keyBytes = 0
-    /// Whether writes are still held: until ``limit`` is passed or ``flush()``.
-    private var holding = true
+    /// Whether writes are still held: until ``limit`` is passed.
+    private(set) var isHolding = true
 
     /// Holds the writes into `base`, which should be empty, up to `limit` bytes.
     init(_ base: LMDBProjectionStore, limit: Int = HeldProjectionStore.defaultLimit) {
@@ -47,7 +47,7 @@ final class HeldProjectionStore: ProjectionStore {
 
     func set(_ value: [UInt8], for key: [UInt8]) throws {
         try stopHolding(past: key.count + value.count)
-        guard holding else { return try base.set(value, for: key) }
+        guard isHolding else { return try base.set(value, for: key) }
         key.withUnsafeBytes { key in value.withUnsafeBytes { add(key, $0) } }
     }
 
@@ -66,7 +66,7 @@ final class HeldProjectionStore: ProjectionStore {
     /// Holds a write-back's records (or writes them, once past the limit).
     func write(_ batch: consuming ProjectionWriteBatch) throws {
         try stopHolding(past: batch.byteCount)
-        guard holding else { return try base.write(batch) }
+        guard isHolding else { return try base.write(batch) }
         // Reserved once, when the first write-back comes: the buffer never moves.
         if values.isEmpty { values.reserveCapacity(limit) }
         var batch = batch
@@ -94,9 +94,9 @@ final class HeldProjectionStore: ProjectionStore {
     /// Writes what is held and holds nothing more when `bytes` more would pass
     /// the limit (what is held is older than what comes).
     private func stopHolding(past bytes: Int) throws {
-        guard holding, keyBytes + values.count + bytes > limit else { return }
+        guard isHolding, keyBytes + values.count + bytes > limit else { return }
         try flush()
-        holding = false
+        isHolding = false
     }
 
     private func add(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) {

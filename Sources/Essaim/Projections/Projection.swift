@@ -113,8 +113,7 @@ struct ProjectionSet: Sendable {
         let readModels = store(for: all[0], txn)
         // A table that cannot be sized is written as any other.
         let empty = (try? txn.count(readModels.table)) == 0
-        let entities = empty ? Entities(HeldProjectionStore(readModels), storeIsEmpty: false, cacheBound: Entities.heldBound)
-                             : Entities(readModels, storeIsEmpty: false)
+        let entities = Entities(empty ? HeldProjectionStore(readModels) : readModels, storeIsEmpty: false)
         return (entities, [entities] + all.dropFirst().map { makeFolder($0, store(for: $0, txn), storeIsEmpty: false) })
     }
 

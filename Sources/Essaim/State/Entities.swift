@@ -169,10 +169,11 @@ final class Entities: EventFolder {
     /// gains from holding more (1 M events: 3.2 s → 2.7 s at 400,000), while an
     /// import, whose transaction also holds its dirty pages, only grows.
     static let rebuildBound = 400_000
-    /// The bound of a write whose read models are held in memory to its end
+    /// The bound while a write's read models are held in memory to its end
     /// (``HeldProjectionStore``): what a write-back emptied is found again
     /// there, not in LMDB, so the caches can hold less (1 M-event import:
-    /// private memory 265 → 242 MiB, 11.0 → 11.3 s).
+    /// private memory 265 → 242 MiB, 11.0 → 11.3 s). Once the store has
+    /// stopped holding (a larger write), ``appendBound`` applies again.
     static let heldBound = 100_000
 
     let store: any ProjectionStore
@@ -185,6 +186,9 @@ final class Entities: EventFolder {
     private var applied = 0
     /// Entries held before a write-back (``appendBound`` or ``rebuildBound``).
     private let cacheBound: Int
+    /// The store, when it holds the write-backs in memory (``heldBound`` applies
+    /// while it does).
+    private let held: HeldProjectionStore?
     /// Each territory with its ancestors, once looked up (see `reachScopes`).
     var ancestry = IDMap<[String]>()
     /// Reach changes per company territory (the empty id: none) not yet rolled
@@ -213,6 +217,7 @@ final class Entities: EventFolder {
     init(_ store: any ProjectionStore, storeIsEmpty: Bool, cacheBound: Int? = nil) {
         let load = !storeIsEmpty
         self.store = store
+        held = store as? HeldProjectionStore
         self.load = load
         self.cacheBound = cacheBound ?? (storeIsEmpty ? Self.rebuildBound : Self.appendBound)
         territories = RecordCache(.territory, store, load: load)
@@ -254,7 +259,9 @@ final class Entities: EventFolder {
     func apply(_ recorded: borrowing RecordedEvent) throws {
         try recorded.event.apply(to: self, EventContext(position: recorded.position, occurredAt: recorded.occurredAt))
         applied += 1
-        if applied % 4096 == 0 && cached > cacheBound { try writeBack() }
+        if applied % 4096 == 0 && cached > (held?.isHolding == true ? min(cacheBound, Self.heldBound) : cacheBound) {
+            try writeBack()
+        }
     }
 
     private var cached: Int { created.reduce(0) { $0 + $1.count } }
@@ -289,7 +296,7 @@ final class Entities: EventFolder {
     /// store that held the write-backs (``HeldProjectionStore``) writes them too.
     func finish() throws {
         try writeBack()
-        try (store as? HeldProjectionStore)?.flush()
+        try held?.flush()
     }
 
     /// Writes every changed record to the store and empties the caches.
