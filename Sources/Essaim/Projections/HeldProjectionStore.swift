@@ -67,8 +67,6 @@ final class HeldProjectionStore: ProjectionStore {
     func write(_ batch: consuming ProjectionWriteBatch) throws {
         try stopHolding(past: batch.byteCount)
         guard isHolding else { return try base.write(batch) }
-        // Reserved once, when the first write-back comes: the buffer never moves.
-        if values.isEmpty { values.reserveCapacity(limit) }
         var batch = batch
         batch.forEachSorted { key, value in add(key, value) }
     }
@@ -100,6 +98,9 @@ final class HeldProjectionStore: ProjectionStore {
     }
 
     private func add(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) {
+        // Reserved at once: grown by doubling, the buffer would be copied,
+        // both copies in memory meanwhile (the pages not written yet take none).
+        if values.capacity == 0 { values.reserveCapacity(limit) }
         let start = UInt32(values.count)
         values.append(contentsOf: value)
         let stored = (start, UInt32(values.count))
