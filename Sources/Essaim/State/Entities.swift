@@ -213,7 +213,7 @@ final class Entities: EventFolder {
 
     /// The entities in `store`; `storeIsEmpty` (a fold from scratch) saves a
     /// lookup for every record and holds up to ``rebuildBound`` entries, else
-    /// ``appendBound`` (or `cacheBound`).
+    /// ``appendBound``; `cacheBound`, when given, replaces either.
     init(_ store: any ProjectionStore, storeIsEmpty: Bool, cacheBound: Int? = nil) {
         let load = !storeIsEmpty
         self.store = store

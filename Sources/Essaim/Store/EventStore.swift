@@ -441,7 +441,7 @@ struct EventStore {
                 }
             }
             var all = ProjectionWriteBatch(records: streams.streamCount + stored.count)
-            try streams.forEachStream { stream, positions in
+            streams.forEachStream { stream, positions in
                 let key = log.store.streamKey(stream)
                 // A stored record comes before every held one.
                 let before = stored.isEmpty ? nil : stored.removeValue(forKey: key)
