@@ -28,9 +28,6 @@ struct PendingStreams {
         streamOf.reserveCapacity(capacity)
     }
 
-    /// Records held.
-    var count: Int { streamOf.count }
-
     /// Streams named.
     var streamCount: Int { slots.count }
 
