@@ -170,12 +170,20 @@ struct ProjectionWriteBatch {
     }
 }
 
+/// A store that takes a write-back's batch whole (the ledger's table through
+/// one cursor, in key order; the records a write holds in memory).
+protocol BatchWritingStore {
+    func write(_ batch: consuming ProjectionWriteBatch) throws
+}
+
+extension LMDBProjectionStore: BatchWritingStore {}
+extension HeldProjectionStore: BatchWritingStore {}
+
 extension ProjectionStore {
-    /// Stores every record of `batch` (through one cursor, in key order, when
-    /// the store is the ledger's table).
+    /// Stores every record of `batch`: as a whole when the store takes it so
+    /// (``BatchWritingStore``), else one record at a time.
     func write(_ batch: consuming ProjectionWriteBatch) throws {
-        if let table = self as? LMDBProjectionStore { return try table.write(batch) }
-        if let held = self as? HeldProjectionStore { return try held.write(batch) }
+        if let store = self as? any BatchWritingStore { return try store.write(batch) }
         var batch = batch
         try batch.forEachSorted { key, value in try set(Array(value), for: Array(key)) }
     }
