@@ -222,13 +222,11 @@ import Testing
     func importHoldsIDs() throws {
         let t = try TemporaryLedger()
         let events = 9_000
-        let file = t.directory + "/workload.jsonl"
-        try WorkloadGenerator(events: events, seed: 3).map(\.jsonLine).joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
-        #expect(try t.ledger.importFiles([file]).appended == events)
+        #expect(try t.importWorkload(events: events, seed: 3).appended == events)
         let pages = try t.ledger.read { try $0.size(of: t.ledger.store.ids).pages }
         #expect(pages <= events / 120 + 2, "the index's pages are written full (\(pages) pages)")
         #expect(try t.ledger.verify().passed)
-        #expect(try t.ledger.importFiles([file]).duplicates == events)
+        #expect(try t.importWorkload(events: events, seed: 3).duplicates == events)
     }
 
     @Test("past the most ids a write holds, they go in the index and the write goes on one by one; a large write into a large index puts its ids one by one")

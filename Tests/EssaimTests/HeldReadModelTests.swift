@@ -59,9 +59,7 @@ import Testing
     func foldThroughHeld() throws {
         let t = try TemporaryLedger()
         let events = 20_000
-        let file = t.directory + "/workload.jsonl"
-        try WorkloadGenerator(events: events, seed: 5).map(\.jsonLine).joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
-        #expect(try t.ledger.importFiles([file]).appended == events)
+        #expect(try t.importWorkload(events: events, seed: 5).appended == events)
         #expect(try t.ledger.verify().passed)
 
         /// Folds the log into `store` (through caches of at most 500 records) and

@@ -75,6 +75,17 @@ extension TemporaryLedger {
         try ledger.importJSONLines(lines.joined(separator: "\n"))
     }
 
+    /// Writes `events` generated events (`seed`) to a file of the directory and
+    /// imports it as `essaim import` does (decoded on a second thread, its size
+    /// said ahead).
+    @discardableResult
+    func importWorkload(events: Int, seed: UInt64) throws -> AppendReport {
+        let file = directory + "/workload.jsonl"
+        try WorkloadGenerator(events: events, seed: seed).map(\.jsonLine).joined(separator: "\n")
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        return try ledger.importFiles([file])
+    }
+
     /// Imports `lines` after the base world and returns the refusal, checking that
     /// nothing of the refused import was stored.
     func refusal(after lines: [String], _ refused: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> EventRefusal? {
