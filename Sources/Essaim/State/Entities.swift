@@ -46,11 +46,12 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
         #if DEBUG
         precondition(!changing, "a change of a \(Record.self) reached back into its own cache")
         #endif
-        if let slot = slots.slot(of: id) { return slot }
+        let hash = IDSlots.hash(id)
+        if let slot = slots.slot(of: id, hash: hash) { return slot }
         let record = load ? try ReadModelRecords(store: store).get(kind, id, as: Record.self) : nil
         records.append(record)
         dirty.append(false)
-        return slots.insert(id)
+        return slots.insert(id, hash: hash)
     }
 
     /// The record, or `nil` when no event named it.
@@ -62,13 +63,14 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
         #if DEBUG
         precondition(!changing, "a change of a \(Record.self) reached back into its own cache")
         #endif
-        if let slot = slots.slot(of: id) {
+        let hash = IDSlots.hash(id)
+        if let slot = slots.slot(of: id, hash: hash) {
             records[slot] = record
             dirty[slot] = true
         } else {
             records.append(record)
             dirty.append(true)
-            _ = slots.insert(id)
+            _ = slots.insert(id, hash: hash)
         }
     }
 

@@ -31,13 +31,24 @@ struct IDSlots {
 
     /// The slot of `id`, or `nil`.
     func slot(of id: String) -> Int? {
-        table.slot(hash: Self.hash(id)) { ids[$0] == id }
+        slot(of: id, hash: Self.hash(id))
+    }
+
+    /// The slot of `id`, whose ``hash(_:)-(String)`` is `hash`, or `nil`: a miss
+    /// followed by an ``insert(_:hash:)`` hashes the id once.
+    func slot(of id: String, hash: UInt32) -> Int? {
+        table.slot(hash: hash) { ids[$0] == id }
     }
 
     /// Adds `id` (not present) in the next slot and returns that slot.
     mutating func insert(_ id: String) -> Int {
+        insert(id, hash: Self.hash(id))
+    }
+
+    /// Adds `id` (not present), whose hash is `hash`, in the next slot and returns that slot.
+    mutating func insert(_ id: String, hash: UInt32) -> Int {
         let slot = ids.count
-        table.insert(hash: Self.hash(id), slot: slot)
+        table.insert(hash: hash, slot: slot)
         ids.append(id)
         return slot
     }
@@ -52,23 +63,31 @@ struct IDSlots {
     /// A 32-bit hash of the id's UTF-8 bytes, eight at a time.
     static func hash(_ id: String) -> UInt32 {
         if let hash = id.utf8.withContiguousStorageIfAvailable({ hash(UnsafeRawBufferPointer($0)) }) { return hash }
-        var h = seed
-        for byte in id.utf8 { h = mix(h ^ UInt64(byte)) }
-        return UInt32(truncatingIfNeeded: h ^ h >> 32)
+        // The same bytes hash the same whatever the string's storage.
+        return Array(id.utf8).withUnsafeBytes { hash($0) }
     }
 
     /// A 32-bit hash of `raw`, eight bytes at a time (seeded per process).
+    /// The last 1 to 7 bytes are read in at most two loads, not one by one
+    /// (ids are 10–40 bytes: the tail was most of the hash's instructions).
     static func hash(_ raw: UnsafeRawBufferPointer) -> UInt32 {
         var h = seed
+        let count = raw.count
         var offset = 0
-        while offset + 8 <= raw.count {
+        while offset + 8 <= count {
             h = mix(h ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
             offset += 8
         }
-        var tail: UInt64 = UInt64(raw.count)
-        while offset < raw.count {
-            tail = tail << 8 | UInt64(raw[offset])
-            offset += 1
+        let rest = count - offset
+        var tail = UInt64(count) << 56
+        if rest >= 4 {
+            // The first and last 4 bytes (overlapping when fewer than 8 are
+            // left), each in its own half: a byte read twice cannot cancel out.
+            tail ^= UInt64(raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+                | UInt64(raw.loadUnaligned(fromByteOffset: offset + rest - 4, as: UInt32.self)) << 32
+        } else if rest > 0 {
+            // The first, middle and last bytes cover every length from 1 to 3.
+            tail ^= UInt64(raw[offset]) | UInt64(raw[offset + rest / 2]) << 8 | UInt64(raw[offset + rest - 1]) << 16
         }
         h = mix(h ^ tail)
         return UInt32(truncatingIfNeeded: h ^ h >> 32)
@@ -107,12 +126,13 @@ struct IDMap<Value> {
     subscript(id: String, default initial: @autoclosure () -> Value) -> Value {
         get { slots.slot(of: id).map { values[$0] } ?? initial() }
         _modify {
+            let hash = IDSlots.hash(id)
             let slot: Int
-            if let found = slots.slot(of: id) {
+            if let found = slots.slot(of: id, hash: hash) {
                 slot = found
             } else {
                 values.append(initial())
-                slot = slots.insert(id)
+                slot = slots.insert(id, hash: hash)
             }
             yield &values[slot]
         }
