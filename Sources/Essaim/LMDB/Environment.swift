@@ -98,7 +98,6 @@ final class Environment: @unchecked Sendable {
         self.isReadOnly = options.readOnly
         self.maximumMapSize = options.maximumMapSize
         self.dataFile = dataFile
-        if dataFile != nil { adviseAgainstReadaheadPastUse() }
     }
 
     deinit {
@@ -280,52 +279,6 @@ final class Environment: @unchecked Sendable {
             try dataFile.extend(from: length, to: target)
             try LMDBError.check(mdb_env_set_mapsize(handle, target), "growing the map to \(target) bytes")
         }
-        // The map was made anew: the advice went with the old one.
-        adviseAgainstReadaheadPastUse()
-    }
-
-    /// Asks the kernel not to read ahead in the part of the map past the pages
-    /// in use (`MADV_RANDOM`), for this mapping only.
-    ///
-    /// A write touches such a page first, and the fault reads it from the file:
-    /// allocated room that was never written, which the kernel fills with zeros.
-    /// With readahead it fills a large block around each page at each fault (a
-    /// new ledger's 1 M-event import spent 0.5 s of system time and 9 % of its
-    /// wall time there); without, the one page. What is in use keeps the
-    /// default, so a scan of the log from a cold cache still reads ahead (a
-    /// whole map without readahead, LMDB's `MDB_NORDAHEAD`, made a cold 1 M
-    /// replay 3.2 → 7.4 s). Another process maps the file with its own advice.
-    private func adviseAgainstReadaheadPastUse() {
-        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let used = (usedBytes + pageSize - 1) / pageSize * pageSize
-        for (address, length) in Self.mappedRegions(handle) where length > used {
-            madvise(address + used, length - used, MADV_RANDOM)
-        }
-    }
-
-    /// The regions of this process's address space that map the data file of
-    /// the environment `env`.
-    static func mappedRegions(_ env: OpaquePointer) -> [(address: UnsafeMutableRawPointer, length: Int)] {
-        var envPath: UnsafePointer<CChar>?
-        guard mdb_env_get_path(env, &envPath) == 0, let envPath,
-              let resolved = realpath(envPath, nil) else { return [] }
-        // The process's maps name files by their absolute, resolved path.
-        let file = String(cString: resolved) + "/data.mdb"
-        free(resolved)
-        // LMDB does not expose the map's address; the process's maps do.
-        guard let maps = fopen("/proc/self/maps", "r") else { return [] }
-        defer { fclose(maps) }
-        var regions: [(address: UnsafeMutableRawPointer, length: Int)] = []
-        var line = [CChar](repeating: 0, count: 4096)
-        while fgets(&line, Int32(line.count), maps) != nil {
-            let text = line.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }.trimmingSuffix("\n")
-            guard text.hasSuffix(" " + file) || text.hasSuffix("\t" + file) else { continue }
-            let range = text.prefix { $0 != " " }.split(separator: "-")
-            guard range.count == 2, let start = UInt(range[0], radix: 16), let end = UInt(range[1], radix: 16), end > start,
-                  let address = UnsafeMutableRawPointer(bitPattern: start) else { continue }
-            regions.append((address, Int(end - start)))
-        }
-        return regions
     }
 
     /// `bytes` rounded up to a whole MiB.

@@ -169,8 +169,26 @@ final class Transaction {
 
     /// The regions of this process's address space that map the environment's data file.
     func mappedRegions() -> [(address: UnsafeMutableRawPointer, length: Int)] {
-        guard let env = mdb_txn_env(raw) else { return [] }
-        return Environment.mappedRegions(env)
+        var envPath: UnsafePointer<CChar>?
+        guard let env = mdb_txn_env(raw), mdb_env_get_path(env, &envPath) == 0, let envPath,
+              let resolved = realpath(envPath, nil) else { return [] }
+        // The process's maps name files by their absolute, resolved path.
+        let file = String(cString: resolved) + "/data.mdb"
+        free(resolved)
+        // LMDB does not expose the map's address; the process's maps do.
+        guard let maps = fopen("/proc/self/maps", "r") else { return [] }
+        defer { fclose(maps) }
+        var regions: [(address: UnsafeMutableRawPointer, length: Int)] = []
+        var line = [CChar](repeating: 0, count: 4096)
+        while fgets(&line, Int32(line.count), maps) != nil {
+            let text = line.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }.trimmingSuffix("\n")
+            guard text.hasSuffix(" " + file) || text.hasSuffix("\t" + file) else { continue }
+            let range = text.prefix { $0 != " " }.split(separator: "-")
+            guard range.count == 2, let start = UInt(range[0], radix: 16), let end = UInt(range[1], radix: 16), end > start,
+                  let address = UnsafeMutableRawPointer(bitPattern: start) else { continue }
+            regions.append((address, Int(end - start)))
+        }
+        return regions
     }
 
     /// Number of entries in `db`.
