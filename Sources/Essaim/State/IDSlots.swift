@@ -69,7 +69,7 @@ struct IDSlots {
 
     /// A 32-bit hash of `raw`, eight bytes at a time (seeded per process).
     /// The last 1 to 7 bytes are read in at most two loads, not one by one
-    /// (ids are 10–40 bytes: the tail was most of the hash's instructions).
+    /// (ids are 10–40 bytes, so most have such a tail).
     static func hash(_ raw: UnsafeRawBufferPointer) -> UInt32 {
         var h = seed
         let count = raw.count
