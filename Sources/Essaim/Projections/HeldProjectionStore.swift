@@ -104,10 +104,11 @@ final class HeldProjectionStore: ProjectionStore {
         let start = UInt32(values.count)
         values.append(contentsOf: value)
         let stored = (start, UInt32(values.count))
-        if let slot = keys.slot(of: key) {
+        let hash = IDSlots.hash(key)
+        if let slot = keys.slot(of: key, hash: hash) {
             latest[slot] = stored
         } else {
-            _ = keys.insert(key)
+            _ = keys.insert(key, hash: hash)
             latest.append(stored)
             keyBytes += key.count
         }

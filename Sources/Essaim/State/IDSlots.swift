@@ -62,9 +62,7 @@ struct IDSlots {
 
     /// A 32-bit hash of the id's UTF-8 bytes, eight at a time.
     static func hash(_ id: String) -> UInt32 {
-        if let hash = id.utf8.withContiguousStorageIfAvailable({ hash(UnsafeRawBufferPointer($0)) }) { return hash }
-        // The same bytes hash the same whatever the string's storage.
-        return Array(id.utf8).withUnsafeBytes { hash($0) }
+        id.withUTF8Bytes { hash($0) }
     }
 
     /// A 32-bit hash of `raw`, eight bytes at a time (seeded per process).
@@ -172,15 +170,22 @@ struct ByteSlots {
 
     /// The slot of `key`, or `nil`.
     func slot(of key: UnsafeRawBufferPointer) -> Int? {
-        table.slot(hash: IDSlots.hash(key)) { slot in
+        slot(of: key, hash: IDSlots.hash(key))
+    }
+
+    /// The slot of `key`, whose ``IDSlots/hash(_:)-(UnsafeRawBufferPointer)``
+    /// is `hash`, or `nil`: a miss followed by an ``insert(_:hash:)`` hashes
+    /// the key once.
+    func slot(of key: UnsafeRawBufferPointer, hash: UInt32) -> Int? {
+        table.slot(hash: hash) { slot in
             withKey(slot) { $0.count == key.count && (key.isEmpty || memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0) }
         }
     }
 
-    /// Adds `key` (not present) in the next slot and returns that slot.
-    mutating func insert(_ key: UnsafeRawBufferPointer) -> Int {
+    /// Adds `key` (not present), whose hash is `hash`, in the next slot and returns that slot.
+    mutating func insert(_ key: UnsafeRawBufferPointer, hash: UInt32) -> Int {
         let slot = ends.count
-        table.insert(hash: IDSlots.hash(key), slot: slot)
+        table.insert(hash: hash, slot: slot)
         bytes.append(contentsOf: key)
         ends.append(UInt32(bytes.count))
         return slot

@@ -34,26 +34,25 @@ struct PendingStreams {
     /// The slot of `stream` and its records so far; the first time the write
     /// names the stream, `stored` says how many records the index has for it.
     mutating func slot(of stream: String, stored: () throws -> UInt64) rethrows -> (slot: Int, records: UInt64) {
-        if let slot = Self.withName(stream, { slots.slot(of: $0) }) { return (slot, UInt64(records[slot])) }
+        let (found, hash) = stream.withUTF8Bytes { name in
+            let hash = IDSlots.hash(name)
+            return (slots.slot(of: name, hash: hash), hash)
+        }
+        if let found { return (found, UInt64(records[found])) }
         let count = try stored()
         records.append(UInt32(count))
-        return (Self.withName(stream) { slots.insert($0) }, count)
+        return (stream.withUTF8Bytes { slots.insert($0, hash: hash) }, count)
     }
 
     /// The records of `stream` so far, or `nil` when the write has not named it.
     func records(of stream: String) -> UInt64? {
-        Self.withName(stream) { slots.slot(of: $0) }.map { UInt64(records[$0]) }
+        stream.withUTF8Bytes { slots.slot(of: $0) }.map { UInt64(records[$0]) }
     }
 
     /// The positions held for `stream`, in order.
     func positions(of stream: String) -> [UInt64] {
-        guard let slot = Self.withName(stream, { slots.slot(of: $0) }).map({ UInt32($0) }) else { return [] }
+        guard let slot = stream.withUTF8Bytes({ slots.slot(of: $0) }).map({ UInt32($0) }) else { return [] }
         return streamOf.indices.filter { streamOf[$0] == slot }.map { first + UInt64($0) }
-    }
-
-    private static func withName<R>(_ stream: String, _ body: (UnsafeRawBufferPointer) -> R) -> R {
-        if let result = stream.utf8.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) { return result }
-        return Array(stream.utf8).withUnsafeBytes(body)
     }
 
     /// Files the record at `position`, the next one, in the stream at `slot`

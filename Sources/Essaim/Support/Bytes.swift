@@ -231,3 +231,14 @@ extension ByteReader {
     }
 }
 
+
+extension String {
+    /// Calls `body` with the string's UTF-8 bytes: in place when the string
+    /// keeps them contiguous (a native string), else copied once, so the same
+    /// content always gives the same bytes.
+    @inline(__always)
+    func withUTF8Bytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        if let result = try utf8.withContiguousStorageIfAvailable({ try body(UnsafeRawBufferPointer($0)) }) { return result }
+        return try Array(utf8).withUnsafeBytes(body)
+    }
+}
