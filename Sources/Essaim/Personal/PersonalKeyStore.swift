@@ -97,9 +97,14 @@ final class PersonalKeyStore: @unchecked Sendable {
 
     private static func entryValue(_ state: UInt8, _ slot: UInt32) -> [UInt8] {
         var w = ByteWriter(capacity: 5)
+        writeEntry(state, slot, to: &w)
+        return w.bytes
+    }
+
+    /// An index entry's value: the state, then the slot (big-endian).
+    private static func writeEntry(_ state: UInt8, _ slot: UInt32, to w: inout ByteWriter) {
         w.u8(state)
         w.u32(slot)
-        return w.bytes
     }
 
     /// The index's entries, those `txn` holds included.
@@ -129,7 +134,7 @@ final class PersonalKeyStore: @unchecked Sendable {
         guard let entries, !entries.isEmpty else { return }
         var sorted = ProjectionWriteBatch(records: entries.count)
         for (application, entry) in entries {
-            Array(application.utf8).withUnsafeBytes { key in sorted.add(key: key) { $0.raw(Self.entryValue(entry.state, entry.slot)) } }
+            application.withUTF8Bytes { key in sorted.add(key: key) { Self.writeEntry(entry.state, entry.slot, to: &$0) } }
         }
         // The index was empty: every entry goes after the last.
         try txn.withCursor(table) { cursor in try sorted.forEachSorted { try cursor.put($0, $1, append: true) } }
