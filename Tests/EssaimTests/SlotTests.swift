@@ -1,7 +1,8 @@
 import Testing
 @testable import Essaim
 
-/// The fold's hash tables (``IDSlots``, ``IDMap``, ``ByteSlots``): every key
+/// The fold's hash tables (``IDSlots``, ``IDMap``, ``ByteSlots``, and
+/// ``RecordCache``'s own over the same ``SlotTable``): every key
 /// found again in its own slot, whatever its length, and none confused with
 /// another that differs in one byte.
 @Suite struct SlotTests {
@@ -76,5 +77,26 @@ import Testing
         for id in Self.ids { map[id, default: 0] += 1 }
         #expect(map.count == Self.ids.count)
         for id in Self.ids { #expect(map[id] == id.utf8.count + 1) }
+    }
+
+    @Test("a record cache finds each id's record, changes it in place, writes them all back and reads them again")
+    func recordCache() throws {
+        let store = MemoryProjectionStore()
+        let cache = RecordCache<CountRecord>(.participants, store, load: false)
+        for (index, id) in Self.ids.enumerated() {
+            #expect(try cache.get(id) == nil)
+            cache.put(id, CountRecord(count: index))
+        }
+        for id in Self.ids { try cache.update(id) { $0.count += 1 } }
+        for (index, id) in Self.ids.enumerated() { #expect(try cache.get(id) == CountRecord(count: index + 1)) }
+        #expect(cache.count == Self.ids.count)
+        #expect(cache.writeBack(chunk: 100) { batch in
+            try? store.write(batch)
+            return true
+        })
+        #expect(cache.count == 0)
+        #expect(store.allEntries.count == Self.ids.count)
+        // Emptied, it reads each record back from the store.
+        for (index, id) in Self.ids.enumerated() { #expect(try cache.get(id) == CountRecord(count: index + 1)) }
     }
 }

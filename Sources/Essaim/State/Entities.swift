@@ -20,14 +20,22 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
     /// Whether a record missing from the cache may be in the store (false while
     /// folding into a store known to be empty, which saves every lookup).
     var load: Bool
-    /// Ids to slots; `records` and `dirty` are indexed by slot. A record is
-    /// `nil` when no event named it; dirty when it changed. The fold touches
-    /// these several times per event, so they go without the runtime's
-    /// exclusivity checks (a tenth of a replay's instructions): no change passed
-    /// to `modify` or `update` may use the same cache (debug builds check).
-    @exclusivity(unchecked) private var slots = IDSlots()
-    @exclusivity(unchecked) private var records: [Record?] = []
-    @exclusivity(unchecked) private var dirty: [Bool] = []
+    /// Ids to slots in `entries`. An entry keeps its id, whether its record
+    /// changed, and the record (`nil` when no event named it) side by side: a
+    /// look-up that finds an id has the record in the same cache lines (the
+    /// look-ups wait on memory more than they compute). The fold touches these
+    /// several times per event, so they go without the runtime's exclusivity
+    /// checks (a tenth of a replay's instructions): no change passed to
+    /// `modify` or `update` may use the same cache (debug builds check).
+    @exclusivity(unchecked) private var table = SlotTable(maxLoad: 2)
+    @exclusivity(unchecked) private var entries: [Entry] = []
+
+    private struct Entry {
+        let id: String
+        var dirty: Bool
+        var record: Record?
+    }
+
     #if DEBUG
     /// Set while `modify`/`update` hold the records: a change that reached back
     /// into the same cache would move them under its feet (debug builds trap).
@@ -40,23 +48,34 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
         self.load = load
     }
 
-    var count: Int { slots.count }
+    var count: Int { entries.count }
+
+    /// The slot of `id`, whose ``IDSlots/hash(_:)-(String)`` is `hash`, or `nil`.
+    private func find(_ id: String, hash: UInt32) -> Int? {
+        table.slot(hash: hash) { entries[$0].id == id }
+    }
+
+    /// Adds `id` (absent) in the next slot and returns that slot.
+    private func add(_ id: String, hash: UInt32, _ record: Record?, dirty: Bool) -> Int {
+        let slot = entries.count
+        table.insert(hash: hash, slot: slot)
+        entries.append(Entry(id: id, dirty: dirty, record: record))
+        return slot
+    }
 
     private func slot(_ id: String) throws -> Int {
         #if DEBUG
         precondition(!changing, "a change of a \(Record.self) reached back into its own cache")
         #endif
         let hash = IDSlots.hash(id)
-        if let slot = slots.slot(of: id, hash: hash) { return slot }
+        if let slot = find(id, hash: hash) { return slot }
         let record = load ? try ReadModelRecords(store: store).get(kind, id, as: Record.self) : nil
-        records.append(record)
-        dirty.append(false)
-        return slots.insert(id, hash: hash)
+        return add(id, hash: hash, record, dirty: false)
     }
 
     /// The record, or `nil` when no event named it.
     func get(_ id: String) throws -> Record? {
-        records[try slot(id)]
+        entries[try slot(id)].record
     }
 
     func put(_ id: String, _ record: Record) {
@@ -64,13 +83,11 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
         precondition(!changing, "a change of a \(Record.self) reached back into its own cache")
         #endif
         let hash = IDSlots.hash(id)
-        if let slot = slots.slot(of: id, hash: hash) {
-            records[slot] = record
-            dirty[slot] = true
+        if let slot = find(id, hash: hash) {
+            entries[slot].record = record
+            entries[slot].dirty = true
         } else {
-            records.append(record)
-            dirty.append(true)
-            _ = slots.insert(id, hash: hash)
+            _ = add(id, hash: hash, record, dirty: true)
         }
     }
 
@@ -87,15 +104,15 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
         changing = true
         defer { changing = false }
         #endif
-        records.withUnsafeMutableBufferPointer { records in
+        entries.withUnsafeMutableBufferPointer { entries in
             var created = false
-            if records[slot] == nil {
+            if entries[slot].record == nil {
                 guard let initial else { return }
-                records[slot] = initial()
+                entries[slot].record = initial()
                 created = true
             }
-            dirty[slot] = true
-            change(&records[slot]!, created)
+            entries[slot].dirty = true
+            change(&entries[slot].record!, created)
         }
     }
 
@@ -106,10 +123,10 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
         changing = true
         defer { changing = false }
         #endif
-        records.withUnsafeMutableBufferPointer { records in
-            guard records[slot] != nil else { return }
-            dirty[slot] = true
-            change(&records[slot]!)
+        entries.withUnsafeMutableBufferPointer { entries in
+            guard entries[slot].record != nil else { return }
+            entries[slot].dirty = true
+            change(&entries[slot].record!)
         }
     }
 
@@ -123,17 +140,17 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
         defer { empty() }
         // The changed records' keys, sorted once, each with its record's slot
         // (4 bytes, big-endian); the records are then encoded in that order.
-        var order = ProjectionWriteBatch(records: dirty.reduce(0) { $0 + ($1 ? 1 : 0) })
+        var order = ProjectionWriteBatch(records: entries.reduce(0) { $0 + ($1.dirty ? 1 : 0) })
         // A changed record is never `nil` (`put`, `modify` and `update` set a record when they mark it).
-        for slot in dirty.indices where dirty[slot] { order.add(kind, slots.ids[slot]) { $0.u32(UInt32(slot)) } }
+        for slot in entries.indices where entries[slot].dirty { order.add(kind, entries[slot].id) { $0.u32(UInt32(slot)) } }
         var batch = ProjectionWriteBatch(records: min(chunk, order.count), inKeyOrder: true)
         var going = true
-        records.withUnsafeMutableBufferPointer { records in
+        entries.withUnsafeMutableBufferPointer { entries in
             order.forEachSorted { key, value in
                 guard going else { return }
                 let slot = value.reduce(0) { $0 << 8 | Int($1) }
                 // Moved out (no copy of its strings and arrays): the cache is emptied next.
-                guard let record = records[slot].take() else { return }
+                guard let record = entries[slot].record.take() else { return }
                 batch.add(key: key) { record.encode(to: &$0) }
                 if batch.count == chunk {
                     going = publish(batch)
@@ -146,9 +163,8 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
 
     /// Forgets every record, keeping the room they took; later misses read the store.
     private func empty() {
-        slots.removeAll()
-        records.removeAll(keepingCapacity: true)
-        dirty.removeAll(keepingCapacity: true)
+        table.removeAll()
+        entries.removeAll(keepingCapacity: true)
         load = true
     }
 }

@@ -2,8 +2,10 @@
 import Glibc
 #endif
 
-/// The slot of each id in a ``RecordCache``: an open-addressing table keyed by
-/// a word-at-a-time hash of the id's UTF-8 bytes.
+/// Ids to slots numbered in the order added (an ``IDMap``'s values are kept by
+/// slot): an open-addressing table keyed by a word-at-a-time hash of the id's
+/// UTF-8 bytes. ``RecordCache`` keeps its ids beside its records over the same
+/// ``SlotTable`` and hash.
 ///
 /// Folding looks ids up several times per event; Swift's `Dictionary` hashes a
 /// `String` with SipHash (a seeded, per-call hasher), which showed as the
@@ -212,7 +214,7 @@ struct ByteSlots {
 
 }
 
-/// Slots by hash, for ``IDSlots`` and ``ByteSlots`` (which keep the keys): an
+/// Slots by hash, for ``IDSlots``, ``ByteSlots`` and ``RecordCache`` (which keep the keys): an
 /// open-addressing table that keeps each slot's 32-bit hash beside it, so a
 /// probe compares keys only when the hashes match and growing never hashes again.
 struct SlotTable {
