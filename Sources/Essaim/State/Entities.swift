@@ -42,10 +42,16 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
     private var changing = false
     #endif
 
-    init(_ kind: RecordKind, _ store: any ProjectionStore, load: Bool) {
+    /// Entries its owner holds before a write-back: room a growing cache
+    /// takes at once, rather than doubling up to it (each doubling copies the
+    /// entries into new pages, which fault in; room never used is never touched).
+    private let bound: Int
+
+    init(_ kind: RecordKind, _ store: any ProjectionStore, load: Bool, bound: Int = 0) {
         self.kind = kind
         self.store = store
         self.load = load
+        self.bound = bound
     }
 
     var count: Int { entries.count }
@@ -58,6 +64,7 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
     /// Adds `id` (absent) in the next slot and returns that slot.
     private func add(_ id: String, hash: UInt32, _ record: Record?, dirty: Bool) -> Int {
         let slot = entries.count
+        if slot == entries.capacity && slot >= 4_096 && slot < bound { entries.reserveCapacity(bound) }
         table.insert(hash: hash, slot: slot)
         entries.append(Entry(id: id, dirty: dirty, record: record))
         return slot
@@ -237,17 +244,18 @@ final class Entities: EventFolder {
         self.store = store
         held = store as? HeldProjectionStore
         self.load = load
-        self.cacheBound = cacheBound ?? (storeIsEmpty ? Self.rebuildBound : Self.appendBound)
-        territories = RecordCache(.territory, store, load: load)
-        networks = RecordCache(.network, store, load: load)
-        programs = RecordCache(.program, store, load: load)
-        cohorts = RecordCache(.cohort, store, load: load)
-        applications = RecordCache(.application, store, load: load)
-        sessions = RecordCache(.session, store, load: load)
-        sites = RecordCache(.site, store, load: load)
-        participants = RecordCache(.participants, store, load: load)
-        coverage = RecordCache(.coverage, store, load: load)
-        siteAt = RecordCache(.siteAt, store, load: load)
+        let bound = cacheBound ?? (storeIsEmpty ? Self.rebuildBound : Self.appendBound)
+        self.cacheBound = bound
+        territories = RecordCache(.territory, store, load: load, bound: bound)
+        networks = RecordCache(.network, store, load: load, bound: bound)
+        programs = RecordCache(.program, store, load: load, bound: bound)
+        cohorts = RecordCache(.cohort, store, load: load, bound: bound)
+        applications = RecordCache(.application, store, load: load, bound: bound)
+        sessions = RecordCache(.session, store, load: load, bound: bound)
+        sites = RecordCache(.site, store, load: load, bound: bound)
+        participants = RecordCache(.participants, store, load: load, bound: bound)
+        coverage = RecordCache(.coverage, store, load: load, bound: bound)
+        siteAt = RecordCache(.siteAt, store, load: load, bound: bound)
         let builtIn: [any EntityCache] = [territories, networks, programs, cohorts, applications, sessions, sites,
                                           participants, coverage, siteAt]
         for cache in builtIn { register(cache) }
@@ -268,7 +276,7 @@ final class Entities: EventFolder {
             assert(cache is RecordCache<Record>, "record kind \(kind.rawValue) is used with two record types")
             return unsafeDowncast(cache, to: RecordCache<Record>.self)
         }
-        let cache = RecordCache<Record>(kind, store, load: load)
+        let cache = RecordCache<Record>(kind, store, load: load, bound: cacheBound)
         register(cache)
         return cache
     }
