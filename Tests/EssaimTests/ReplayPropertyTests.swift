@@ -165,11 +165,11 @@ import Testing
         #expect(try t.ledger.verify().passed)
     }
 
-    @Test("write-backs on a thread of their own: appended and replayed read models are byte-identical, and verify")
+    @Test("write-backs encoded on threads of their own: appended and replayed read models are byte-identical, and verify")
     func concurrentWriteBack() throws {
         // Enough records that the import's and the replay's last write-backs
-        // encode them on a second thread; the events appended one batch at a
-        // time before them write back on this thread.
+        // encode them on two more threads (the caches split in two runs); the
+        // events appended one batch at a time before them write back on this thread.
         let events = Array(WorkloadGenerator(events: 30_000, seed: 5))
         let t = try TemporaryLedger()
         try t.ledger.append(Array(events.prefix(2_000)))

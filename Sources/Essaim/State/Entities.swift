@@ -328,19 +328,36 @@ final class Entities: EventFolder {
     /// Writes every changed record to the store and empties the caches.
     ///
     /// A large write-back (the largest single cost of a replay) sorts, encodes
-    /// and frees the records on a second thread while this one writes the
-    /// batches ready: only this thread may use the transaction. Batches come
+    /// and frees the records on two more threads while this one writes the
+    /// batches ready: only this thread may use the transaction, and encoding
+    /// takes longer than writing. The caches are split, in kind order, into
+    /// two runs of about as many records; the first run's batches are written
+    /// as they come, the second's wait for them (their records are freed as
+    /// they are encoded, so they take about the room they had). Batches come
     /// in key order, caches in kind order, so into an empty table every record
     /// is an append.
     private func writeBack() throws {
         try settleReach()
-        let pipe = ChunkPipe<ProjectionWriteBatch>(waiting: 2, onSecondThread: cached >= Self.concurrentWriteBack) {
-            [created] publish in
-            var going = true
-            for cache in created where going { going = cache.writeBack(chunk: Self.writeBackChunk, publish) }
+        let total = cached
+        let concurrent = total >= Self.concurrentWriteBack
+        var counted = 0
+        let split = concurrent ? created.firstIndex { counted += $0.count; return 2 * counted >= total }.map { $0 + 1 } ?? created.count
+                               : created.count
+        func encoding(_ caches: ArraySlice<any EntityCache>) -> ChunkPipe<ProjectionWriteBatch>.Producer {
+            { publish in
+                var going = true
+                for cache in caches where going { going = cache.writeBack(chunk: Self.writeBackChunk, publish) }
+            }
         }
-        defer { pipe.stop() }
-        while let batch = pipe.next() { try store.write(batch) }
+        let first = ChunkPipe(waiting: 2, onSecondThread: concurrent, encoding(created[..<split]))
+        let second = ChunkPipe(waiting: .max, onSecondThread: split < created.count, encoding(created[split...]))
+        defer {
+            first.stop()
+            second.stop()
+        }
+        for pipe in [first, second] {
+            while let batch = pipe.next() { try store.write(batch) }
+        }
         load = true
     }
 
