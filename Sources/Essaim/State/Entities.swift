@@ -332,17 +332,22 @@ final class Entities: EventFolder {
     /// batches ready: only this thread may use the transaction, and encoding
     /// takes longer than writing. The caches are split, in kind order, into
     /// two runs of about as many records; the first run's batches are written
-    /// as they come, the second's wait for them (their records are freed as
-    /// they are encoded, so they take about the room they had). Batches come
-    /// in key order, caches in kind order, so into an empty table every record
-    /// is an append.
+    /// as they come, while the second's are encoded ahead (three at most, so
+    /// memory stays bounded). Batches come in key order, caches in kind
+    /// order, so into an empty table every record is an append.
     private func writeBack() throws {
         try settleReach()
         let total = cached
         let concurrent = total >= Self.concurrentWriteBack
-        var counted = 0
-        let split = concurrent ? created.firstIndex { counted += $0.count; return 2 * counted >= total }.map { $0 + 1 } ?? created.count
-                               : created.count
+        // Where the records before are closest to half of them.
+        var split = created.count
+        if concurrent {
+            var before = 0, best = Int.max
+            for (index, cache) in created.enumerated() {
+                if abs(2 * before - total) < best { (split, best) = (index, abs(2 * before - total)) }
+                before += cache.count
+            }
+        }
         func encoding(_ caches: ArraySlice<any EntityCache>) -> ChunkPipe<ProjectionWriteBatch>.Producer {
             { publish in
                 var going = true
@@ -350,7 +355,7 @@ final class Entities: EventFolder {
             }
         }
         let first = ChunkPipe(waiting: 2, onSecondThread: concurrent, encoding(created[..<split]))
-        let second = ChunkPipe(waiting: .max, onSecondThread: split < created.count, encoding(created[split...]))
+        let second = ChunkPipe(waiting: 3, onSecondThread: split < created.count, encoding(created[split...]))
         defer {
             first.stop()
             second.stop()
