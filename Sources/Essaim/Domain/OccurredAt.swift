@@ -70,15 +70,16 @@ public enum ExpectedVersion: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Refuses (``EventRefusal/Rule/versionConflict``) when `stream`, now at
-    /// version `current` (`nil`: no event yet), is not at the expected version.
-    func check(current: UInt64?, stream: String) throws {
+    /// version `current` (`nil`: no event yet), is not at the expected version
+    /// (the stream's name is made only for the refusal).
+    func check(current: UInt64?, stream: @autoclosure () -> String) throws {
         switch self {
         case .any: return
         case .noStream where current == nil: return
         case let .exactly(n) where current == n: return
         default:
             let actual = current.map(String.init) ?? "no-stream"
-            throw EventRefusal(.versionConflict, "stream \(stream) expected at version \(self), actual \(actual)")
+            throw EventRefusal(.versionConflict, "stream \(stream()) expected at version \(self), actual \(actual)")
         }
     }
 }
