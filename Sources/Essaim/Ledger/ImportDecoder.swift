@@ -11,21 +11,22 @@ import Glibc
 /// at ``stop()``. Memory is bounded: at most a few chunks wait at any time
 /// (``ChunkPipe``).
 final class ImportDecoder {
-    enum Item {
-        /// A decoded event, its 1-based line number in its file, and its personal
-        /// data sealed ahead.
-        case event(NewEvent, line: Int, prepared: PreparedSeal?)
-        /// A line that does not decode (its refusal names the line and file).
-        case refused(EventRefusal)
-        /// A file that cannot be read.
-        case failed(LedgerError)
+    /// A decoded event, its 1-based line number in its file, and its personal
+    /// data sealed ahead.
+    struct Decoded {
+        var event: NewEvent
+        var line: Int
+        var prepared: PreparedSeal?
     }
 
     struct Chunk {
         var source: String
         /// Moved out one by one: a copy of an event would retain each of its
         /// strings and arrays, on the thread that sets an import's pace.
-        var items: MoveOutRun<Item>
+        var events: MoveOutRun<Decoded>
+        /// Why decoding stopped after `events`: a line that does not decode (its
+        /// refusal names the line and file), or a file that cannot be read.
+        var stop: (any Error)?
         /// Lines and bytes read so far, all files together.
         var lines: Int
         var bytes: Int
@@ -52,14 +53,12 @@ final class ImportDecoder {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
                 let error = LedgerError(.missing, "cannot read \(path): \(String(cString: strerror(errno)))")
-                let items = MoveOutRun<Item>(capacity: 1)
-                items.append(.failed(error))
-                _ = publish(Chunk(source: path, items: items, lines: lines, bytes: bytesBefore))
+                _ = publish(Chunk(source: path, events: MoveOutRun(capacity: 0), stop: error, lines: lines, bytes: bytesBefore))
                 return
             }
             defer { close(fd) }
             var reader = LineReader(fd: fd, maximumLength: EventLine.maximumLength)
-            var items = MoveOutRun<Item>(capacity: chunkSize + 1)
+            var events = MoveOutRun<Decoded>(capacity: chunkSize)
             var number = 0
             do {
                 while let line = try reader.next() {
@@ -68,25 +67,24 @@ final class ImportDecoder {
                     do {
                         if let event = try EventLine.decode(line, number: number, source: path) {
                             // A seal that fails here is made again, and its error reported, in turn.
-                            items.append(.event(event, line: number, prepared: try? event.event.preparedSeal()))
+                            events.append(Decoded(event: event, line: number, prepared: try? event.event.preparedSeal()))
                         }
                     } catch {
-                        items.append(.refused(error))
-                        _ = publish(Chunk(source: path, items: items, lines: lines, bytes: bytesBefore + reader.bytesRead))
+                        _ = publish(Chunk(source: path, events: events, stop: error, lines: lines, bytes: bytesBefore + reader.bytesRead))
                         return
                     }
-                    if items.count == chunkSize {
-                        guard publish(Chunk(source: path, items: items, lines: lines, bytes: bytesBefore + reader.bytesRead)) else { return }
-                        items = MoveOutRun(capacity: chunkSize + 1)
+                    if events.isFull {
+                        guard publish(Chunk(source: path, events: events, lines: lines, bytes: bytesBefore + reader.bytesRead)) else { return }
+                        events = MoveOutRun(capacity: chunkSize)
                     }
                 }
             } catch {
-                items.append(.failed(LedgerError(.unavailable, "cannot read \(path): \(error)")))
-                _ = publish(Chunk(source: path, items: items, lines: lines, bytes: bytesBefore + reader.bytesRead))
+                let error = LedgerError(.unavailable, "cannot read \(path): \(error)")
+                _ = publish(Chunk(source: path, events: events, stop: error, lines: lines, bytes: bytesBefore + reader.bytesRead))
                 return
             }
             bytesBefore += reader.bytesRead
-            guard publish(Chunk(source: path, items: items, lines: lines, bytes: bytesBefore)) else { return }
+            guard publish(Chunk(source: path, events: events, lines: lines, bytes: bytesBefore)) else { return }
         }
     }
 }

@@ -107,13 +107,10 @@ extension Ledger {
                     // large write decides from it whether to hold its ids for its end.
                     batch.expect(events: Int(Double(total) * Double(chunk.lines) / Double(chunk.bytes)))
                 }
-                try chunk.items.takeEach { item in
-                    switch item {
-                    case let .event(event, line, prepared): try batch.add(event, line: line, source: chunk.source, prepared: prepared)
-                    case let .refused(refusal): throw refusal
-                    case let .failed(error): throw error
-                    }
+                try chunk.events.takeEach { decoded in
+                    try batch.add(decoded.event, line: decoded.line, source: chunk.source, prepared: decoded.prepared)
                 }
+                if let stop = chunk.stop { throw stop }
                 if chunk.lines / 10_000 > reported {
                     reported = chunk.lines / 10_000
                     progress?(ImportProgress(lines: chunk.lines, bytes: chunk.bytes, totalBytes: total))
