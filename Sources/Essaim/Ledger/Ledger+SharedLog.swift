@@ -334,7 +334,7 @@ struct SiteLogAppender: EventLogAppender, ReadingThrough {
     var base: EventStore.Appender { local }
     var keepsKeys: Bool { shared != nil }
 
-    mutating func append(_ record: EventRecord, checkVersion: (UInt64?) throws -> Void) throws -> EventRecord {
+    mutating func append(_ record: consuming EventRecord, checkVersion: (UInt64?) throws -> Void) throws -> EventRecord {
         let stored = try local.append(record, checkVersion: checkVersion)
         try shared?.add(position: stored.position, id: stored.id, stream: stored.stream, version: stored.version,
                         type: EventType(code: stored.typeCode)?.rawValue ?? "", bytes: local.lastStored)

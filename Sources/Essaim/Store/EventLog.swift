@@ -36,7 +36,7 @@ protocol EventLogAppender: EventLogReader {
     /// Files `record` in its stream at the next version and the next position,
     /// stamped with the write's time and sealed into the chain. `checkVersion`
     /// sees the stream's current version first and throws to refuse the record.
-    mutating func append(_ record: EventRecord, checkVersion: (UInt64?) throws -> Void) throws -> EventRecord
+    mutating func append(_ record: consuming EventRecord, checkVersion: (UInt64?) throws -> Void) throws -> EventRecord
     /// Reserves `id` for the record appended next, unless a stored record has
     /// it: then returns that record's position and reserves nothing. (What
     /// ``EventLogReader/position(of:)`` answers, in one search of the id index

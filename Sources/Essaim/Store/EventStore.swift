@@ -492,11 +492,11 @@ struct EventStore {
             }
         }
 
-        mutating func append(_ record: EventRecord, checkVersion: (UInt64?) throws -> Void) throws -> EventRecord {
+        mutating func append(_ record: consuming EventRecord, checkVersion: (UInt64?) throws -> Void) throws -> EventRecord {
             let store = log.store, txn = log.txn
             let (entry, current) = try stream(record.stream)
             try checkVersion(current)
-            var stored = record
+            var stored = consume record
             stored.position = nextPosition
             stored.version = current.map { $0 + 1 } ?? 0
             stored.recordedAt = recordedAt
@@ -505,7 +505,7 @@ struct EventStore {
             try txn.put(store.events, positionKey, bytes, append: true)
             previousHash = hash
             lastStored = bytes
-            if claimed != record.id { try txn.put(store.ids, record.id.bytes, EventStore.idValue(stored.position)) }
+            if claimed != stored.id { try txn.put(store.ids, stored.id.bytes, EventStore.idValue(stored.position)) }
             claimed = nil
             try file(entry, stored.position, positionKey)
             nextPosition += 1
