@@ -310,8 +310,9 @@ struct EventStore {
         private var claimed: EventID?
         /// Claims put in the id index one by one so far.
         private var claims = 0
-        /// The ids of a large write into a small log, held to be put in the id
-        /// index at ``finish()``, all appended; `nil` for any other write.
+        /// The ids of a large write into a small log, with the few the index
+        /// had, held to be put in the id index at ``finish()``, all appended;
+        /// `nil` for any other write.
         private var heldIDs: PendingIDs?
         /// The same write's stream index entries, held alike (set with ``heldIDs``).
         /// While they are held, ``forEachStream(_:)`` and ``idCount()`` read the
@@ -355,7 +356,7 @@ struct EventStore {
                 // the end, the indexes' pages full, if they fit.
                 mayHold = false
                 if let expected, expected <= heldIDsLimit, try log.idCount() <= 2 * Self.claimsPutAtOnce {
-                    heldIDs = PendingIDs(capacity: min(expected, heldIDsLimit))
+                    heldIDs = try heldIDsWithStored(capacity: min(expected, heldIDsLimit))
                     heldStreams = PendingStreams(from: nextPosition, capacity: min(expected, heldIDsLimit))
                 }
             }
@@ -382,10 +383,35 @@ struct EventStore {
 
         mutating func expect(records: Int) { expected = records }
 
-        /// The position of `id`: held by this write, or in the index.
+        /// The position of `id`: held by this write, or in the index. While ids
+        /// are held, every id is (those the index had are loaded at the start).
         func position(of id: EventID) throws -> UInt64? {
-            if let position = heldIDs?.position(of: id) { return position }
+            if let heldIDs { return heldIDs.position(of: id) }
             return try log.position(of: id)
+        }
+
+        /// Ids held from now on, starting with the few the index has: the write
+        /// then finds every id in memory, and ``putAll(_:)-(PendingIDs)`` writes
+        /// the index anew from them.
+        private func heldIDsWithStored(capacity: Int) throws -> PendingIDs {
+            var ids = PendingIDs(capacity: capacity + (try log.idCount()))
+            try log.txn.withCursor(log.store.ids) { cursor in
+                var entry = try cursor.first()
+                while let (key, value) = entry {
+                    guard let id = EventID(bytes: key), let position = EventStore.position(ofIDValue: value) else {
+                        throw LedgerError(.corrupt, "the id index has a malformed entry")
+                    }
+                    ids.add(id, at: position)
+                    entry = try cursor.next()
+                }
+            }
+            return ids
+        }
+
+        /// Files `id` at `position` in the id index, or with the ids held.
+        private mutating func file(_ id: EventID, at position: UInt64) throws {
+            if heldIDs != nil { return heldIDs!.add(id, at: position) }
+            try log.txn.put(log.store.ids, id.bytes, EventStore.idValue(position))
         }
 
         /// The last version of `stream`, counting the records this write holds.
@@ -411,16 +437,7 @@ struct EventStore {
         private func putAll(_ ids: consuming PendingIDs) throws {
             var ids = ids
             let txn = log.txn, index = log.store.ids
-            try txn.withCursor(index) { cursor in
-                var entry = try cursor.first()
-                while let (key, value) = entry {
-                    guard let id = EventID(bytes: key), let position = EventStore.position(ofIDValue: value) else {
-                        throw LedgerError(.corrupt, "the id index has a malformed entry")
-                    }
-                    ids.add(id, at: position)
-                    entry = try cursor.next()
-                }
-            }
+            // The ids held include those the index had (``heldIDsWithStored(capacity:)``).
             try txn.drop(index)
             try txn.withCursor(index) { cursor in
                 try ids.sortedForEach { id, position in
@@ -505,7 +522,7 @@ struct EventStore {
             try txn.put(store.events, positionKey, bytes, append: true)
             previousHash = hash
             lastStored = bytes
-            if claimed != stored.id { try txn.put(store.ids, stored.id.bytes, EventStore.idValue(stored.position)) }
+            if claimed != stored.id { try file(stored.id, at: stored.position) }
             claimed = nil
             try file(entry, stored.position, positionKey)
             nextPosition += 1
@@ -532,7 +549,7 @@ struct EventStore {
             }
             let positionKey = ByteWriter.key(position)
             try txn.put(store.events, positionKey, bytes, append: true)
-            try txn.put(store.ids, id.bytes, EventStore.idValue(position))
+            try file(id, at: position)
             try file(entry, position, positionKey)
             previousHash = hash
             nextPosition += 1
