@@ -357,7 +357,10 @@ struct EventStore {
                 mayHold = false
                 if let expected, expected <= heldIDsLimit, try log.idCount() <= 2 * Self.claimsPutAtOnce {
                     heldIDs = try heldIDsWithStored(capacity: min(expected, heldIDsLimit))
-                    heldStreams = PendingStreams(from: nextPosition, capacity: min(expected, heldIDsLimit))
+                    var streams = PendingStreams(from: nextPosition, capacity: min(expected, heldIDsLimit))
+                    // The few streams the index has, with their counts: every stream is then found in memory.
+                    try log.forEachStream { streams.load($0, records: $1) }
+                    heldStreams = streams
                 }
             }
             if let heldIDs, heldIDs.count >= heldIDsLimit {
@@ -496,8 +499,7 @@ struct EventStore {
                 let key = log.store.streamKey(stream)
                 return (.key(key), try log.version(ofStreamKey: key))
             }
-            let log = log
-            let (slot, records) = try heldStreams!.slot(of: stream) { try log.version(ofStream: stream).map { $0 + 1 } ?? 0 }
+            let (slot, records) = heldStreams!.slot(of: stream)
             return (.held(slot: slot), records == 0 ? nil : records - 1)
         }
 

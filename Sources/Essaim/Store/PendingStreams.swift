@@ -31,17 +31,23 @@ struct PendingStreams {
     /// Streams named.
     var streamCount: Int { slots.count }
 
-    /// The slot of `stream` and its records so far; the first time the write
-    /// names the stream, `stored` says how many records the index has for it.
-    mutating func slot(of stream: String, stored: () throws -> UInt64) rethrows -> (slot: Int, records: UInt64) {
-        let (found, hash) = stream.withUTF8Bytes { name in
-            let hash = IDSlots.hash(name)
-            return (slots.slot(of: name, hash: hash), hash)
-        }
-        if let found { return (found, UInt64(records[found])) }
-        let count = try stored()
+    /// Names `stream`, which has `count` records in the index: every stream
+    /// the index has is named so, before any record is held.
+    mutating func load(_ stream: String, records count: Int) {
+        precondition(streamOf.isEmpty, "streams are loaded before records are held")
+        _ = stream.withUTF8Bytes { slots.insert($0, hash: IDSlots.hash($0)) }
         records.append(UInt32(count))
-        return (stream.withUTF8Bytes { slots.insert($0, hash: hash) }, count)
+    }
+
+    /// The slot of `stream` and its records so far (none for a stream neither
+    /// loaded nor named yet).
+    mutating func slot(of stream: String) -> (slot: Int, records: UInt64) {
+        stream.withUTF8Bytes { name in
+            let hash = IDSlots.hash(name)
+            if let found = slots.slot(of: name, hash: hash) { return (found, UInt64(records[found])) }
+            records.append(0)
+            return (slots.insert(name, hash: hash), 0)
+        }
     }
 
     /// The records of `stream` so far, or `nil` when the write has not named it.
@@ -56,7 +62,7 @@ struct PendingStreams {
     }
 
     /// Files the record at `position`, the next one, in the stream at `slot`
-    /// (from ``slot(of:stored:)``).
+    /// (from ``slot(of:)``).
     mutating func add(_ slot: Int, at position: UInt64) {
         precondition(position == first + UInt64(streamOf.count), "stream entries are held in position order")
         streamOf.append(UInt32(slot))
