@@ -355,8 +355,8 @@ struct EventStore {
                 // stream entry per record), its entries can all be appended at
                 // the end, the indexes' pages full, if they fit.
                 mayHold = false
-                if let expected, expected <= heldIDsLimit, try log.idCount() <= 2 * Self.claimsPutAtOnce {
-                    heldIDs = try heldIDsWithStored(capacity: min(expected, heldIDsLimit))
+                if let expected, expected <= heldIDsLimit, case let storedIDs = try log.idCount(), storedIDs <= 2 * Self.claimsPutAtOnce {
+                    heldIDs = try heldIDsWithStored(capacity: min(expected, heldIDsLimit) + storedIDs)
                     var streams = PendingStreams(from: nextPosition, capacity: min(expected, heldIDsLimit))
                     // The few streams the index has, with their counts: every stream is then found in memory.
                     try log.forEachStream { streams.load($0, records: $1) }
@@ -393,11 +393,12 @@ struct EventStore {
             return try log.position(of: id)
         }
 
-        /// Ids held from now on, starting with the few the index has: the write
+        /// Ids held from now on (room for `capacity`, those of the index
+        /// included), starting with the few the index has: the write
         /// then finds every id in memory, and ``putAll(_:)-(PendingIDs)`` writes
         /// the index anew from them.
         private func heldIDsWithStored(capacity: Int) throws -> PendingIDs {
-            var ids = PendingIDs(capacity: capacity + (try log.idCount()))
+            var ids = PendingIDs(capacity: capacity)
             try log.txn.withCursor(log.store.ids) { cursor in
                 var entry = try cursor.first()
                 while let (key, value) = entry {
@@ -418,8 +419,10 @@ struct EventStore {
         }
 
         /// The last version of `stream`, counting the records this write holds.
+        /// While they are held, every stream the index has is known here.
         func version(ofStream stream: String) throws -> UInt64? {
-            guard let records = heldStreams?.records(of: stream) else { return try log.version(ofStream: stream) }
+            guard let heldStreams else { return try log.version(ofStream: stream) }
+            let records = heldStreams.records(of: stream) ?? 0
             return records == 0 ? nil : records - 1
         }
 

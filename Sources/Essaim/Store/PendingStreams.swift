@@ -35,8 +35,7 @@ struct PendingStreams {
     /// the index has is named so, before any record is held.
     mutating func load(_ stream: String, records count: Int) {
         precondition(streamOf.isEmpty, "streams are loaded before records are held")
-        _ = stream.withUTF8Bytes { slots.insert($0, hash: IDSlots.hash($0)) }
-        records.append(UInt32(count))
+        records[slot(of: stream).slot] = UInt32(count)
     }
 
     /// The slot of `stream` and its records so far (none for a stream neither

@@ -231,7 +231,6 @@ extension ByteReader {
     }
 }
 
-
 extension String {
     /// Calls `body` with the string's UTF-8 bytes: in place when the string
     /// keeps them contiguous (a native string), else copied once, so the same
