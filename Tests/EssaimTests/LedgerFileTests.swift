@@ -108,6 +108,45 @@ extension LedgerFileTests {
         try ledger.importFiles(fixtureFiles)
         #expect(try ledger.read { txn in txn.mappedRegions() }.count == 1)
     }
+
+    /// The data file's mappings as `/proc/self/smaps` lists them: file offset,
+    /// length, and whether random access was advised (`rr` in `VmFlags`).
+    static func advisedMappings(of path: String) throws -> [(offset: Int, length: Int, random: Bool)] {
+        let file = URL(fileURLWithPath: path + "/data.mdb").resolvingSymlinksInPath().path
+        var mappings: [(offset: Int, length: Int, random: Bool)] = []
+        var current: (offset: Int, length: Int)?
+        // Read to the end: procfs files report no size.
+        let smaps = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/smaps")).readToEnd() ?? Data()
+        for line in String(decoding: smaps, as: UTF8.self).split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if line.hasSuffix(" " + file), fields.count >= 6 {
+                let range = fields[0].split(separator: "-").compactMap { Int($0, radix: 16) }
+                current = (Int(fields[2], radix: 16)!, range[1] - range[0])
+            } else if line.hasPrefix("VmFlags:") {
+                if let mapping = current { mappings.append((mapping.offset, mapping.length, fields.contains("rr"))) }
+                current = nil
+            }
+        }
+        return mappings
+    }
+
+    @Test("a large write advises no readahead past the pages in use, only while it runs")
+    func fillingUnusedPagesAdvice() throws {
+        let t = try TemporaryLedger()
+        try t.ledger.importFiles(fixtureFiles)
+        let used = t.ledger.environment.usedBytes
+        #expect(try Self.advisedMappings(of: t.path).allSatisfy { !$0.random })
+        try t.ledger.write { txn in
+            try txn.fillingUnusedPages {
+                let mappings = try Self.advisedMappings(of: t.path)
+                // The pages in use keep their readahead; all after them are advised random.
+                #expect(mappings.filter { $0.offset < used }.allSatisfy { !$0.random })
+                #expect(mappings.contains { $0.offset >= used && $0.random })
+                #expect(mappings.filter { $0.offset >= used + 4_096 }.allSatisfy { $0.random })
+            }
+        }
+        #expect(try Self.advisedMappings(of: t.path).allSatisfy { !$0.random })
+    }
 }
 
 /// The data file's length under `MDB_WRITEMAP`: room allocated while a writer has
