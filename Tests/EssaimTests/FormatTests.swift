@@ -21,6 +21,29 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSONParser.parse(text) }
     }
 
+    @Test("JSON: keys are compared as strings, escaped or not, for duplicates and for reading")
+    func keysAsStrings() throws {
+        // The same key escaped, and two canonically equivalent spellings of é.
+        for text in [#"{"a":1,"\u0061":2}"#, "{\"\u{E9}\":1,\"e\u{301}\":2}"] {
+            #expect(throws: JSONParseError.self) { try JSONParser.parse(text) }
+        }
+        let event = try EventLine.decode(Array(#"{"t\u0079pe":"TerritoryDefined","occurredAt":"2020-01-01","data":{"code":"X\u0031","name":"\u00c9tang","level":"commune"}}"#.utf8))
+        guard case let .territoryDefined(territory) = event.event else { Issue.record("\(event.event)"); return }
+        #expect(territory.code == "X1" && territory.name == "Étang")
+    }
+
+    @Test("JSON: objects of more than 64 members are read whole")
+    func wideObjects() throws {
+        let metadata = (0..<70).map { #""k\#($0)":"v\#($0)""# }.joined(separator: ",")
+        let line = #"{"type":"TerritoryDefined","occurredAt":"2020-01-01","data":{"code":"X1","name":"X","level":"commune"},"metadata":{"# + metadata + "}}"
+        #expect(try EventLine.decode(Array(line.utf8)).metadata?.count == 70)
+        // The fields of the type last, after 67 unknown ones: the first unknown is refused.
+        let data = (0..<67).map { #""x\#($0)":1"# }.joined(separator: ",") + #","code":"X1","name":"X","level":"commune""#
+        #expect { try EventLine.decode(Array((#"{"type":"TerritoryDefined","occurredAt":"2020-01-01","data":{"# + data + "}}").utf8)) } throws: {
+            ($0 as? EventRefusal)?.description.contains("data.x0: unknown field") == true
+        }
+    }
+
     @Test("JSON: invalid UTF-8 is refused")
     func invalidUTF8() {
         #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22, 0xC3, 0x28, 0x22]) }

@@ -71,7 +71,9 @@ enum EventDataCodec {
         switch schema {
         case 1:
             // Upcaster: canonical JSON, read by the same strict reader as import.
-            let event = try DomainEvent.decode(type: type, data: try JSONParser.parse(bytes))
+            let event = try ObjectReader.read(bytes, path: "data") { (r: inout ObjectReader) throws(Malformed) in
+                try DomainEvent.decode(type: type, data: &r)
+            }
             if case .withheld = personal { return event.withoutPersonalData }
             return event
         case 2...home.storageSchema:
@@ -86,12 +88,9 @@ enum EventDataCodec {
 }
 
 extension DomainEvent {
-    /// Decodes the `data` object of an event of `type`, refusing missing, mistyped,
-    /// out-of-range and unknown fields (rule 1).
-    static func decode(type: EventType, data: JSONValue) throws(Malformed) -> DomainEvent {
-        var r = try ObjectReader(data, path: "data")
-        let event = try typesByCode[Int(type.code)]!.decodeData(&r)
-        try r.finish()
-        return event
+    /// Decodes the `data` object of an event of `type`, refusing missing, mistyped
+    /// and out-of-range fields (rule 1); the caller refuses unknown ones (``ObjectReader/finish()``).
+    static func decode(type: EventType, data r: inout ObjectReader) throws(Malformed) -> DomainEvent {
+        try typesByCode[Int(type.code)]!.decodeData(&r)
     }
 }

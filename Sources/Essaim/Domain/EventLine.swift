@@ -3,17 +3,16 @@ public enum EventLine {
     /// Longest line accepted, in bytes, not counting the newline.
     public static let maximumLength = 1 << 20
 
-    /// Decodes one line into an event to append, refusing it (rule 1) when it is
-    /// malformed. The refusal names the event's type and id when they could be read.
     /// One line of an import: `nil` for a blank line, else the event; a line
-    /// over the limit or that does not decode is refused with its number and file.
-    static func decode(_ line: LineReader.Line, number: Int, source: String?) throws(EventRefusal) -> NewEvent? {
+    /// over the limit or that does not decode is refused (rule 1) with its
+    /// number and file. `tape` is room for parsing, kept from line to line.
+    static func decode(_ line: LineReader.Line, number: Int, source: String?, tape: inout JSONTape) throws(EventRefusal) -> NewEvent? {
         switch line {
         case let .tooLong(length):
             throw EventRefusal(.malformed, "line of \(length) bytes is over the 1 MiB limit", line: number, source: source)
         case let .text(bytes):
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
-            do { return try decode(bytes) } catch {
+            do { return try decode(bytes, tape: &tape) } catch {
                 var refusal = error
                 refusal.line = number
                 refusal.source = source
@@ -22,32 +21,48 @@ public enum EventLine {
         }
     }
 
+    /// Decodes one line into an event to append, refusing it (rule 1) when it is
+    /// malformed. The refusal names the event's type and id when they could be read.
     public static func decode<Bytes: Collection<UInt8>>(_ line: Bytes) throws(EventRefusal) -> NewEvent {
+        var tape = JSONTape()
+        return try decode(line, tape: &tape)
+    }
+
+    static func decode<Bytes: Collection<UInt8>>(_ line: Bytes, tape: inout JSONTape) throws(EventRefusal) -> NewEvent {
         if line.count > maximumLength {
             throw EventRefusal(.malformed, "line of \(line.count) bytes is over the 1 MiB limit")
         }
-        let json: JSONValue
-        do { json = try JSONParser.parse(line) } catch {
+        let decoded: Result<NewEvent, EventRefusal>
+        do {
+            decoded = try tape.read(line) { document in
+                Result { () throws(EventRefusal) -> NewEvent in try decode(envelope: document) }
+            }
+        } catch {
             throw EventRefusal(.malformed, "not valid JSON: \(error)")
         }
-        return try decode(envelope: json)
+        return try decoded.get()
     }
 
-    /// Decodes an already parsed envelope object, refusing it (rule 1) when it is malformed.
+    /// Decodes an envelope given as a JSON value, refusing it (rule 1) when it is malformed.
     public static func decode(envelope json: JSONValue) throws(EventRefusal) -> NewEvent {
-        var typeText: String?
-        var idText: String?
-        if case .string(let t)? = json["type"] { typeText = t }
-        if case .string(let i)? = json["id"] { idText = i }
+        try decode(json.serializedBytes)
+    }
+
+    private static func decode(envelope document: JSONDocument) throws(EventRefusal) -> NewEvent {
+        func text(_ key: String) -> String? {
+            guard document.kind(at: 0) == .object, let (_, value) = document.member(key, of: 0),
+                  document.kind(at: value) == .string else { return nil }
+            return document.string(at: value)
+        }
         do {
-            return try decodeEnvelope(json)
+            return try decodeEnvelope(document)
         } catch {
-            throw EventRefusal(.malformed, error.message, eventType: typeText, eventID: idText)
+            throw EventRefusal(.malformed, error.message, eventType: text("type"), eventID: text("id"))
         }
     }
 
-    private static func decodeEnvelope(_ json: JSONValue) throws(Malformed) -> NewEvent {
-        var r = try ObjectReader(json, path: "")
+    private static func decodeEnvelope(_ document: JSONDocument) throws(Malformed) -> NewEvent {
+        var r = try ObjectReader(document, 0, path: "")
         let typeText = try r.string("type")
         guard let type = EventType(rawValue: typeText) else {
             throw Malformed(path: "type", reason: "unknown event type \"\(typeText)\"")
@@ -61,7 +76,7 @@ public enum EventLine {
         guard let occurredAt = OccurredAt(occurredText) else {
             throw Malformed(path: "occurredAt", reason: "\"\(occurredText)\" is not a valid YYYY-MM-DD date or RFC 3339 date-time")
         }
-        let event = try DomainEvent.decode(type: type, data: try r.required("data"))
+        let event = try r.object("data") { (data: inout ObjectReader) throws(Malformed) in try DomainEvent.decode(type: type, data: &data) }
         let metadata = try r.optionalObject("metadata") { (m: inout ObjectReader) throws(Malformed) -> [String: String] in
             try m.allStrings()
         }

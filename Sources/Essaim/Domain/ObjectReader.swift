@@ -8,65 +8,103 @@ struct Malformed: Error, Sendable {
 
 /// Reads the members of one JSON object strictly: every read is typed and checked,
 /// and ``finish()`` refuses any member that no read asked for.
+///
+/// It reads a parsed text where it lies (``JSONDocument``): strings are made
+/// only for the values read.
 struct ObjectReader {
     /// Longest identifier accepted, in Unicode scalars.
     static let maximumIdentifierLength = 128
 
     let path: String
-    private let members: [(key: String, value: JSONValue)]
-    private var used: [Bool]
+    private let document: JSONDocument
+    /// The object's node.
+    private let object: Int
+    /// The members read, by their place in the object: the first 64 as bits,
+    /// any after them in `usedPast64`.
+    private var used: UInt64 = 0
+    private var usedPast64: [Bool] = []
 
-    init(_ value: JSONValue, path: String) throws(Malformed) {
-        guard case let .object(members) = value else {
-            throw Malformed(path: path, reason: "expected an object, found \(value.typeName)")
+    init(_ document: JSONDocument, _ node: Int, path: String) throws(Malformed) {
+        guard document.kind(at: node) == .object else {
+            throw Malformed(path: path, reason: "expected an object, found \(document.kind(at: node).name)")
         }
         self.path = path
-        self.members = members
-        self.used = Array(repeating: false, count: members.count)
+        self.document = document
+        object = node
+        if document.count(at: node) > 64 { usedPast64 = Array(repeating: false, count: document.count(at: node) - 64) }
+    }
+
+    /// Parses `text`, one JSON object, and reads it with `body`, refusing
+    /// members left unread; throws a ``JSONParseError`` or a ``Malformed``.
+    static func read<Bytes: Collection<UInt8>, T>(_ text: Bytes, path: String,
+                                                  _ body: (inout ObjectReader) throws(Malformed) -> T) throws -> T {
+        var tape = JSONTape()
+        return try tape.read(text) { document in
+            Result { () throws(Malformed) -> T in
+                var reader = try ObjectReader(document, 0, path: path)
+                let result = try body(&reader)
+                try reader.finish()
+                return result
+            }
+        }.get()
+    }
+
+    private mutating func markUsed(_ ordinal: Int) {
+        if ordinal < 64 { used |= 1 << UInt64(ordinal) } else { usedPast64[ordinal - 64] = true }
+    }
+
+    private func isUsed(_ ordinal: Int) -> Bool {
+        ordinal < 64 ? used & (1 << UInt64(ordinal)) != 0 : usedPast64[ordinal - 64]
     }
 
     /// Every member, each of which must be a string (possibly empty).
     mutating func allStrings() throws(Malformed) -> [String: String] {
         var out: [String: String] = [:]
-        for (i, member) in members.enumerated() {
-            used[i] = true
-            guard case let .string(s) = member.value else { throw mistyped(member.key, "a string", member.value) }
-            out[member.key] = s
+        var key = object + 1, ordinal = 0
+        while key < document.next(after: object) {
+            markUsed(ordinal)
+            let name = document.string(at: key)
+            guard document.kind(at: key + 1) == .string else { throw mistyped(name, "a string", key + 1) }
+            out[name] = document.string(at: key + 1)
+            key = document.next(after: key + 1)
+            ordinal += 1
         }
         return out
     }
 
     private func fieldPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-    /// The member's value, or `nil` when absent or `null`.
-    mutating func optional(_ key: String) -> JSONValue? {
-        guard let i = members.firstIndex(where: { $0.key == key }) else { return nil }
-        used[i] = true
-        if case .null = members[i].value { return nil }
-        return members[i].value
+    /// The member's value node, or `nil` when absent or `null`.
+    mutating func optional(_ key: String) -> Int? {
+        guard let (ordinal, value) = document.member(key, of: object) else { return nil }
+        markUsed(ordinal)
+        return document.kind(at: value) == .null ? nil : value
     }
 
-    mutating func required(_ key: String) throws(Malformed) -> JSONValue {
+    mutating func required(_ key: String) throws(Malformed) -> Int {
         guard let value = optional(key) else { throw Malformed(path: fieldPath(key), reason: "missing required field") }
         return value
     }
 
     /// Refuses members that were never read.
     func finish() throws(Malformed) {
-        if let i = used.firstIndex(of: false) {
-            throw Malformed(path: fieldPath(members[i].key), reason: "unknown field")
+        var key = object + 1, ordinal = 0
+        while key < document.next(after: object) {
+            if !isUsed(ordinal) { throw Malformed(path: fieldPath(document.string(at: key)), reason: "unknown field") }
+            key = document.next(after: key + 1)
+            ordinal += 1
         }
     }
 
     // MARK: Typed reads
 
-    private func string(_ value: JSONValue, _ key: String) throws(Malformed) -> String {
-        guard case let .string(s) = value else { throw mistyped(key, "a string", value) }
-        return s
+    private func string(_ value: Int, _ key: String) throws(Malformed) -> String {
+        guard document.kind(at: value) == .string else { throw mistyped(key, "a string", value) }
+        return document.string(at: value)
     }
 
-    private func mistyped(_ key: String, _ expected: String, _ value: JSONValue) -> Malformed {
-        Malformed(path: fieldPath(key), reason: "expected \(expected), found \(value.typeName)")
+    private func mistyped(_ key: String, _ expected: String, _ value: Int) -> Malformed {
+        Malformed(path: fieldPath(key), reason: "expected \(expected), found \(document.kind(at: value).name)")
     }
 
     mutating func string(_ key: String) throws(Malformed) -> String {
@@ -102,28 +140,37 @@ struct ObjectReader {
     }
 
     mutating func identifiers(_ key: String, atLeast minimum: Int) throws(Malformed) -> [String] {
-        guard case let .array(items) = try required(key) else { throw mistyped(key, "an array", try required(key)) }
-        if items.count < minimum { throw Malformed(path: fieldPath(key), reason: "needs at least \(minimum) element(s)") }
-        var out: [String] = []
-        out.reserveCapacity(items.count)
-        for (i, item) in items.enumerated() {
-            out.append(try checkIdentifier(try string(item, "\(key)[\(i)]"), "\(key)[\(i)]"))
-        }
-        return out
+        let value = try required(key)
+        guard document.kind(at: value) == .array else { throw mistyped(key, "an array", value) }
+        if document.count(at: value) < minimum { throw Malformed(path: fieldPath(key), reason: "needs at least \(minimum) element(s)") }
+        return try strings(value, key) { (s, item) throws(Malformed) in try checkIdentifier(s, item) }
     }
 
     mutating func optionalStrings(_ key: String) throws(Malformed) -> [String]? {
         guard let value = optional(key) else { return nil }
-        guard case let .array(items) = value else { throw mistyped(key, "an array", value) }
+        return try strings(value, key) { s, _ in s }
+    }
+
+    /// The strings of the array at `value`, each checked by `check` with its path.
+    private func strings(_ value: Int, _ key: String,
+                         _ check: (String, String) throws(Malformed) -> String) throws(Malformed) -> [String] {
+        guard document.kind(at: value) == .array else { throw mistyped(key, "an array", value) }
         var out: [String] = []
-        for (i, item) in items.enumerated() { out.append(try string(item, "\(key)[\(i)]")) }
+        out.reserveCapacity(document.count(at: value))
+        var item = value + 1
+        while item < document.next(after: value) {
+            let itemKey = "\(key)[\(out.count)]"
+            out.append(try check(try string(item, itemKey), itemKey))
+            item = document.next(after: item)
+        }
         return out
     }
 
     /// An integer no smaller than `minimum` (0 for money, headcounts and durations).
     mutating func optionalInteger(_ key: String, minimum: Int64 = 0) throws(Malformed) -> Int64? {
         guard let value = optional(key) else { return nil }
-        guard case let .integer(n) = value else { throw mistyped(key, "an integer", value) }
+        guard document.kind(at: value) == .integer else { throw mistyped(key, "an integer", value) }
+        let n = document.integer(at: value)
         if n < minimum {
             throw Malformed(path: fieldPath(key), reason: minimum == 0 ? "must not be negative" : "must be at least \(minimum)")
         }
@@ -132,8 +179,8 @@ struct ObjectReader {
 
     mutating func optionalBool(_ key: String) throws(Malformed) -> Bool? {
         guard let value = optional(key) else { return nil }
-        guard case let .bool(b) = value else { throw mistyped(key, "a boolean", value) }
-        return b
+        guard document.kind(at: value) == .bool else { throw mistyped(key, "a boolean", value) }
+        return document.bool(at: value)
     }
 
     mutating func optionalDate(_ key: String) throws(Malformed) -> CivilDate? {
@@ -161,7 +208,7 @@ struct ObjectReader {
     /// A nested object, read by `body` with its own unknown-field check.
     mutating func optionalObject<T>(_ key: String, _ body: (inout ObjectReader) throws(Malformed) -> T) throws(Malformed) -> T? {
         guard let value = optional(key) else { return nil }
-        var nested = try ObjectReader(value, path: fieldPath(key))
+        var nested = try ObjectReader(document, value, path: fieldPath(key))
         let result = try body(&nested)
         try nested.finish()
         return result

@@ -81,8 +81,9 @@ extension RecordedEvent {
             let event = try EventDataCodec.decode(type: type, schema: view.dataSchema, view.data, personal: personal)
             var metadata: [String: String]?
             if !view.metadata.isEmpty {
-                var reader = try ObjectReader(try JSONParser.parse(view.metadata), path: "metadata")
-                metadata = try reader.allStrings()
+                metadata = try ObjectReader.read(view.metadata, path: "metadata") { (r: inout ObjectReader) throws(Malformed) in
+                    try r.allStrings()
+                }
             }
             self.init(position: position, version: view.version, recordedAt: view.recordedAt, id: view.id,
                       occurredAt: OccurredAt(dateTimeText: view.occurredAtText, instant: view.occurredAt), event: event,

@@ -60,12 +60,13 @@ final class ImportDecoder {
             var reader = LineReader(fd: fd, maximumLength: EventLine.maximumLength)
             var events = MoveOutRun<Decoded>(capacity: chunkSize)
             var number = 0
+            var tape = JSONTape()
             do {
                 while let line = try reader.next() {
                     number += 1
                     lines += 1
                     do {
-                        if let event = try EventLine.decode(line, number: number, source: path) {
+                        if let event = try EventLine.decode(line, number: number, source: path, tape: &tape) {
                             // A seal that fails here is made again, and its error reported, in turn.
                             events.append(Decoded(event: event, line: number, prepared: try? event.event.preparedSeal()))
                         }

@@ -190,7 +190,8 @@ struct AppendBatch<Log: EventLogAppender> {
     }
 
     mutating func add(line: LineReader.Line, number: Int, source: String?) throws {
-        if let event = try EventLine.decode(line, number: number, source: source) { try add(event, line: number, source: source) }
+        var tape = JSONTape()
+        if let event = try EventLine.decode(line, number: number, source: source, tape: &tape) { try add(event, line: number, source: source) }
     }
 
     /// Checks and stores `event`; `prepared` is its personal data sealed ahead.
