@@ -44,6 +44,20 @@ import Testing
         }
     }
 
+    @Test("event ids: the 8-4-4-4-12 form in either case, written in lower case; anything else refused")
+    func eventIDs() throws {
+        let id = try #require(EventID("0B6F7D1E-8f0a-4A5B-9c2d-3E4F5A6B7C8D"))
+        #expect(id.description == "0b6f7d1e-8f0a-4a5b-9c2d-3e4f5a6b7c8d")
+        #expect(id.bytes == [0x0B, 0x6F, 0x7D, 0x1E, 0x8F, 0x0A, 0x4A, 0x5B, 0x9C, 0x2D, 0x3E, 0x4F, 0x5A, 0x6B, 0x7C, 0x8D])
+        let random = EventID.random()
+        #expect(EventID(random.description) == random)
+        for bad in ["", "0b6f7d1e-8f0a-4a5b-9c2d-3e4f5a6b7c8", "0b6f7d1e-8f0a-4a5b-9c2d-3e4f5a6b7c8d0", "0b6f7d1e8-f0a-4a5b-9c2d-3e4f5a6b7c8d",
+                    "0b6f7d1g-8f0a-4a5b-9c2d-3e4f5a6b7c8d", "{b6f7d1e-8f0a-4a5b-9c2d-3e4f5a6b7c8}", "0b6f7d1e 8f0a-4a5b-9c2d-3e4f5a6b7c8d",
+                    "0b6f7d1e-8f0a-4a5b-9c2d-3e4f5a6b7cé"] {
+            #expect(EventID(bad) == nil, "\(bad) was accepted")
+        }
+    }
+
     @Test("JSON: invalid UTF-8 is refused")
     func invalidUTF8() {
         #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22, 0xC3, 0x28, 0x22]) }

@@ -23,6 +23,9 @@ struct ObjectReader {
     /// any after them in `usedPast64`.
     private var used: UInt64 = 0
     private var usedPast64: [Bool] = []
+    /// Where the next look-up starts: the member after the last one found
+    /// (fields are mostly read in the order they are written).
+    private var nextMember: (node: Int, ordinal: Int)
 
     init(_ document: JSONDocument, _ node: Int, path: String) throws(Malformed) {
         guard document.kind(at: node) == .object else {
@@ -31,6 +34,7 @@ struct ObjectReader {
         self.path = path
         self.document = document
         object = node
+        nextMember = (node + 1, 0)
         if document.count(at: node) > 64 { usedPast64 = Array(repeating: false, count: document.count(at: node) - 64) }
     }
 
@@ -76,9 +80,20 @@ struct ObjectReader {
 
     /// The member's value node, or `nil` when absent or `null`.
     mutating func optional(_ key: String) -> Int? {
-        guard let (ordinal, value) = document.member(key, of: object) else { return nil }
-        markUsed(ordinal)
-        return document.kind(at: value) == .null ? nil : value
+        let end = document.next(after: object)
+        var (node, ordinal) = nextMember
+        // Each member once, from the one after the last found, round to it.
+        for _ in 0 ..< document.count(at: object) {
+            if node == end { (node, ordinal) = (object + 1, 0) }
+            let value = node + 1
+            if document.string(at: node, is: key) {
+                markUsed(ordinal)
+                nextMember = (document.next(after: value), ordinal + 1)
+                return document.kind(at: value) == .null ? nil : value
+            }
+            (node, ordinal) = (document.next(after: value), ordinal + 1)
+        }
+        return nil
     }
 
     mutating func required(_ key: String) throws(Malformed) -> Int {
@@ -118,14 +133,17 @@ struct ObjectReader {
         return try string(value, key)
     }
 
-    private func checkIdentifier(_ s: String, _ key: String) throws(Malformed) -> String {
-        if s.isEmpty { throw Malformed(path: fieldPath(key), reason: "identifier must not be empty") }
+    private func checkIdentifier(_ s: String, _ key: @autoclosure () -> String) throws(Malformed) -> String {
+        if s.isEmpty { throw Malformed(path: fieldPath(key()), reason: "identifier must not be empty") }
+        // Printable ASCII, one scalar per byte: most identifiers.
+        let printable = s.utf8.withContiguousStorageIfAvailable { $0.count <= Self.maximumIdentifierLength && $0.allSatisfy { $0 >= 0x20 && $0 < 0x7F } }
+        if printable == true { return s }
         let scalars = s.unicodeScalars
         if scalars.count > Self.maximumIdentifierLength {
-            throw Malformed(path: fieldPath(key), reason: "identifier longer than \(Self.maximumIdentifierLength) characters")
+            throw Malformed(path: fieldPath(key()), reason: "identifier longer than \(Self.maximumIdentifierLength) characters")
         }
         if scalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-            throw Malformed(path: fieldPath(key), reason: "identifier contains a control character")
+            throw Malformed(path: fieldPath(key()), reason: "identifier contains a control character")
         }
         return s
     }
@@ -143,7 +161,7 @@ struct ObjectReader {
         let value = try required(key)
         guard document.kind(at: value) == .array else { throw mistyped(key, "an array", value) }
         if document.count(at: value) < minimum { throw Malformed(path: fieldPath(key), reason: "needs at least \(minimum) element(s)") }
-        return try strings(value, key) { (s, item) throws(Malformed) in try checkIdentifier(s, item) }
+        return try strings(value, key) { (s, item) throws(Malformed) in try checkIdentifier(s, item()) }
     }
 
     mutating func optionalStrings(_ key: String) throws(Malformed) -> [String]? {
@@ -153,14 +171,17 @@ struct ObjectReader {
 
     /// The strings of the array at `value`, each checked by `check` with its path.
     private func strings(_ value: Int, _ key: String,
-                         _ check: (String, String) throws(Malformed) -> String) throws(Malformed) -> [String] {
+                         _ check: (String, () -> String) throws(Malformed) -> String) throws(Malformed) -> [String] {
         guard document.kind(at: value) == .array else { throw mistyped(key, "an array", value) }
         var out: [String] = []
         out.reserveCapacity(document.count(at: value))
         var item = value + 1
         while item < document.next(after: value) {
-            let itemKey = "\(key)[\(out.count)]"
-            out.append(try check(try string(item, itemKey), itemKey))
+            // The item's path, made only for a refusal.
+            let i = out.count
+            let itemKey = { "\(key)[\(i)]" }
+            guard document.kind(at: item) == .string else { throw mistyped(itemKey(), "a string", item) }
+            out.append(try check(document.string(at: item), itemKey))
             item = document.next(after: item)
         }
         return out

@@ -43,22 +43,25 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses the 36-character `8-4-4-4-12` hexadecimal form.
     public init?(_ text: String) {
-        let chars = Array(text.utf8)
-        guard chars.count == 36 else { return nil }
-        var out = [UInt8]()
-        out.reserveCapacity(16)
-        var i = 0
-        while i < 36 {
+        let halves = text.utf8.withContiguousStorageIfAvailable(Self.halves) ?? Array(text.utf8).withUnsafeBufferPointer(Self.halves)
+        guard let halves else { return nil }
+        self.init(high: halves.high, low: halves.low)
+    }
+
+    /// The halves written in `text`, the `8-4-4-4-12` form.
+    private static func halves(_ text: UnsafeBufferPointer<UInt8>) -> (high: UInt64, low: UInt64)? {
+        guard text.count == 36 else { return nil }
+        var high: UInt64 = 0, low: UInt64 = 0, digits = 0
+        for (i, c) in text.enumerated() {
             if i == 8 || i == 13 || i == 18 || i == 23 {
-                guard chars[i] == UInt8(ascii: "-") else { return nil }
-                i += 1
+                guard c == UInt8(ascii: "-") else { return nil }
                 continue
             }
-            guard let hi = Hex.nibble(chars[i]), let lo = Hex.nibble(chars[i + 1]) else { return nil }
-            out.append(hi << 4 | lo)
-            i += 2
+            guard let nibble = Hex.nibble(c) else { return nil }
+            if digits < 16 { high = high << 4 | UInt64(nibble) } else { low = low << 4 | UInt64(nibble) }
+            digits += 1
         }
-        self.init(bytes: out)
+        return (high, low)
     }
 
     /// A new random (version 4) identifier.

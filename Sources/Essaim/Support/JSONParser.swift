@@ -232,6 +232,12 @@ struct JSONTape {
             index += 1  // opening quote
             let start = index
             var wide = false
+            // Eight bytes at a time while none ends the string, escapes, is a
+            // control character or is past ASCII.
+            while index + 8 <= text.count,
+                  Self.isPlainASCII(UnsafeRawPointer(text.baseAddress! + index).loadUnaligned(as: UInt64.self)) {
+                index += 8
+            }
             // Fast path: no escapes, so the bytes between the quotes are the string.
             while index < text.count {
                 let byte = text[index]
@@ -318,6 +324,16 @@ struct JSONTape {
             }
             guard let unicode = Unicode.Scalar(scalar) else { throw error("invalid \\u escape") }
             scratch.append(contentsOf: UTF8.encode(unicode)!)
+        }
+
+        /// Whether none of the eight bytes of `word` is a quote, a backslash, a
+        /// control character or past ASCII (the bit tricks of "Determine if a
+        /// word has a byte less than n" and "has a zero byte").
+        static func isPlainASCII(_ word: UInt64) -> Bool {
+            let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+            func hasZeroByte(_ v: UInt64) -> Bool { (v &- ones) & ~v & high != 0 }
+            let hasControl = (word &- ones &* 0x20) & ~word & high != 0
+            return word & high == 0 && !hasControl && !hasZeroByte(word ^ (ones &* 0x22)) && !hasZeroByte(word ^ (ones &* 0x5C))
         }
 
         /// Whether `bytes` are well-formed UTF-8 (no overlong forms, surrogates or
@@ -411,8 +427,10 @@ struct JSONDocument {
         let n = nodes[node]
         if n.flag || n.wide { return string(at: node) == key }
         let bytes = raw(node)
-        var key = key
-        return key.withUTF8 { key in key.count == bytes.count && (key.isEmpty || memcmp(key.baseAddress!, bytes.baseAddress!, key.count) == 0) }
+        guard key.utf8.count == bytes.count else { return false }
+        return key.utf8.withContiguousStorageIfAvailable { key in
+            key.isEmpty || memcmp(key.baseAddress!, bytes.baseAddress!, key.count) == 0
+        } ?? key.utf8.elementsEqual(bytes)
     }
 
     /// Whether two string nodes are the same string.
