@@ -130,7 +130,7 @@ extension LedgerFileTests {
         return mappings
     }
 
-    @Test("a large write advises no readahead past the pages in use, only while it runs")
+    @Test("a large write advises no readahead past the pages in use, only while it runs and until it ends the advice")
     func fillingUnusedPagesAdvice() throws {
         let t = try TemporaryLedger()
         try t.ledger.importFiles(fixtureFiles)
@@ -143,6 +143,9 @@ extension LedgerFileTests {
                 #expect(mappings.filter { $0.offset < used }.allSatisfy { !$0.random })
                 #expect(mappings.contains { $0.offset >= used && $0.random })
                 #expect(mappings.filter { $0.offset >= used + 4_096 }.allSatisfy { $0.random })
+                // A write that goes on to read what it wrote gives it its readahead back.
+                txn.endFillingUnusedPages()
+                #expect(try Self.advisedMappings(of: t.path).allSatisfy { !$0.random })
             }
         }
         #expect(try Self.advisedMappings(of: t.path).allSatisfy { !$0.random })

@@ -122,7 +122,7 @@ extension Ledger {
         // The new read models are written before the old pages are free (at the
         // commit): room for a second copy, so a full map does not run it all twice.
         if !environment.isReadOnly { try storage { try environment.reserve(bytes: environment.usedBytes) } }
-        return try write { txn in try txn.fillingUnusedPages {
+        return try write { txn in
             let log = log(txn)
             let head = try log.head()
             // Nothing in this transaction changes the log: a read snapshot on a
@@ -131,7 +131,7 @@ extension Ledger {
                 self.decodedEvents(from: first, through: head)
             }
             return head
-        } }
+        }
     }
 
     /// The stored events from `first` through `last`, decoded (without personal

@@ -361,11 +361,16 @@ struct EventStore {
                     // The few streams the index has, with their counts: every stream is then found in memory.
                     try log.forEachStream { streams.load($0, records: $1) }
                     heldStreams = streams
+                } else {
+                    // Each id and stream entry is searched for and put in
+                    // the indexes from here on, at random in what it wrote.
+                    log.txn.endFillingUnusedPages()
                 }
             }
             if let heldIDs, heldIDs.count >= heldIDsLimit {
                 // Every id held has its record appended: put them, then go one by one.
                 try finish()
+                log.txn.endFillingUnusedPages()
             }
             guard heldIDs != nil else {
                 claims += 1
