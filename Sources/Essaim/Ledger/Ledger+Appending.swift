@@ -137,8 +137,11 @@ extension Ledger {
     @discardableResult
     public func importJSONLines(_ text: String) throws -> AppendReport {
         try appending { batch, _ in
+            var tape = JSONTape()
             for (index, line) in text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
-                try batch.add(line: .text(ArraySlice(line)), number: index + 1, source: nil)
+                if let event = try EventLine.decode(.text(ArraySlice(line)), number: index + 1, source: nil, tape: &tape) {
+                    try batch.add(event, line: index + 1, source: nil)
+                }
             }
         }
     }
@@ -187,11 +190,6 @@ struct AppendBatch<Log: EventLogAppender> {
     /// ``EventLogAppender/expect(records:)``).
     mutating func expect(events: Int) {
         log.expect(records: events)
-    }
-
-    mutating func add(line: LineReader.Line, number: Int, source: String?) throws {
-        var tape = JSONTape()
-        if let event = try EventLine.decode(line, number: number, source: source, tape: &tape) { try add(event, line: number, source: source) }
     }
 
     /// Checks and stores `event`; `prepared` is its personal data sealed ahead.
