@@ -312,8 +312,12 @@ struct EventStore {
         private var claims = 0
         /// The ids of a large write into a small log, with the few the index
         /// had, held to be put in the id index at ``finish()``, all appended;
-        /// `nil` for any other write.
+        /// `nil` for any other write. Past ``heldIDsLimit`` they are put, and
+        /// the ids after them held anew, to be put among those in the index.
         private var heldIDs: PendingIDs?
+        /// Whether ids held by this write were put in the index before the
+        /// ones held now (so an id not held may be in the index).
+        private var putHeldIDs = false
         /// The same write's stream index entries, held alike (set with ``heldIDs``).
         /// While they are held, ``forEachStream(_:)`` and ``idCount()`` read the
         /// indexes as stored.
@@ -321,10 +325,11 @@ struct EventStore {
         /// Whether this write may still hold its entries: until it turns large
         /// (then it holds them, or the log is too large), or has put what it held.
         private var mayHold = true
-        /// Most records held (about 80 MB with their tables): past it (when the
-        /// write was larger than expected), their entries go in the indexes and
-        /// the rest of the write puts its own one by one, into full pages that
-        /// then split.
+        /// Most ids and stream entries held at once (about 80 MB with their
+        /// tables). Past it, the ids go in the index and the next ones are
+        /// held anew, each also searched for in the index; the stream entries
+        /// go in theirs, and the rest of the write puts its own one by one,
+        /// into full pages that then split.
         var heldIDsLimit = 3 << 19
         /// About how many records the write appends, when said (``expect(records:)``).
         private var expected: Int?
@@ -355,7 +360,7 @@ struct EventStore {
                 // stream entry per record), its entries can all be appended at
                 // the end, the indexes' pages full, if they fit.
                 mayHold = false
-                if let expected, expected <= heldIDsLimit, case let storedIDs = try log.idCount(), storedIDs <= 2 * Self.claimsPutAtOnce {
+                if let expected, case let storedIDs = try log.idCount(), storedIDs <= 2 * Self.claimsPutAtOnce {
                     heldIDs = try heldIDsWithStored(capacity: min(expected, heldIDsLimit) + storedIDs)
                     var streams = PendingStreams(from: nextPosition, capacity: min(expected, heldIDsLimit))
                     // The few streams the index has, with their counts: every stream is then found in memory.
@@ -367,9 +372,14 @@ struct EventStore {
                     log.txn.endFillingUnusedPages()
                 }
             }
-            if let heldIDs, heldIDs.count >= heldIDsLimit {
-                // Every id held has its record appended: put them, then go one by one.
+            // (The count read through the optional: a copy bound here would
+            // make the sort at ``finish()`` copy every id.)
+            if heldIDs?.count ?? 0 >= heldIDsLimit {
+                // Every id held has its record appended: put them and the
+                // stream entries, then hold the next ids anew. The write now
+                // searches the indexes it wrote, at random.
                 try finish()
+                self.heldIDs = PendingIDs(capacity: heldIDsLimit)
                 log.txn.endFillingUnusedPages()
             }
             guard heldIDs != nil else {
@@ -391,10 +401,12 @@ struct EventStore {
 
         mutating func expect(records: Int) { expected = records }
 
-        /// The position of `id`: held by this write, or in the index. While ids
-        /// are held, every id is (those the index had are loaded at the start).
+        /// The position of `id`: held by this write, or in the index. While the
+        /// first ids are held, every id is (those the index had are loaded at
+        /// the start); once some were put, the index is searched too.
         func position(of id: EventID) throws -> UInt64? {
-            if let heldIDs { return heldIDs.position(of: id) }
+            if let heldIDs, let position = heldIDs.position(of: id) { return position }
+            if heldIDs != nil && !putHeldIDs { return nil }
             return try log.position(of: id)
         }
 
@@ -441,8 +453,22 @@ struct EventStore {
         /// (Inserted in order among others, each page would split and stay
         /// half-full.) Each is freed once written.
         mutating func finish() throws {
-            if let ids = heldIDs.take() { try putAll(ids) }
+            if let ids = heldIDs.take() {
+                if putHeldIDs { try putAmong(ids) } else { try putAll(ids) }
+                putHeldIDs = true
+            }
             if let streams = heldStreams.take() { try putAll(streams) }
+        }
+
+        /// Puts ids held after others were put, among those in the index, in
+        /// key order: each page of the index is visited once, in order.
+        private func putAmong(_ ids: consuming PendingIDs) throws {
+            var ids = ids
+            try log.txn.withCursor(log.store.ids) { cursor in
+                try ids.sortedForEach { id, position in
+                    try EventStore.withIDEntry(id, at: position) { key, value in try cursor.put(key, value, append: false) }
+                }
+            }
         }
 
         private func putAll(_ ids: consuming PendingIDs) throws {
