@@ -50,7 +50,7 @@ public enum EventLine {
 
     private static func decode(envelope document: JSONDocument) throws(EventRefusal) -> NewEvent {
         func text(_ key: String) -> String? {
-            guard document.kind(at: 0) == .object, let (_, value) = document.member(key, of: 0),
+            guard document.kind(at: 0) == .object, let value = document.member(key, of: 0),
                   document.kind(at: value) == .string else { return nil }
             return document.string(at: value)
         }

@@ -64,14 +64,11 @@ struct ObjectReader {
     /// Every member, each of which must be a string (possibly empty).
     mutating func allStrings() throws(Malformed) -> [String: String] {
         var out: [String: String] = [:]
-        var key = object + 1, ordinal = 0
-        while key < document.next(after: object) {
+        for (ordinal, key) in document.members(of: object).enumerated() {
             markUsed(ordinal)
             let name = document.string(at: key)
             guard document.kind(at: key + 1) == .string else { throw mistyped(name, "a string", key + 1) }
             out[name] = document.string(at: key + 1)
-            key = document.next(after: key + 1)
-            ordinal += 1
         }
         return out
     }
@@ -103,11 +100,8 @@ struct ObjectReader {
 
     /// Refuses members that were never read.
     func finish() throws(Malformed) {
-        var key = object + 1, ordinal = 0
-        while key < document.next(after: object) {
-            if !isUsed(ordinal) { throw Malformed(path: fieldPath(document.string(at: key)), reason: "unknown field") }
-            key = document.next(after: key + 1)
-            ordinal += 1
+        for (ordinal, key) in document.members(of: object).enumerated() where !isUsed(ordinal) {
+            throw Malformed(path: fieldPath(document.string(at: key)), reason: "unknown field")
         }
     }
 
@@ -175,14 +169,12 @@ struct ObjectReader {
         guard document.kind(at: value) == .array else { throw mistyped(key, "an array", value) }
         var out: [String] = []
         out.reserveCapacity(document.count(at: value))
-        var item = value + 1
-        while item < document.next(after: value) {
+        for item in document.elements(of: value) {
             // The item's path, made only for a refusal.
             let i = out.count
             let itemKey = { "\(key)[\(i)]" }
             guard document.kind(at: item) == .string else { throw mistyped(itemKey(), "a string", item) }
             out.append(try check(document.string(at: item), itemKey))
-            item = document.next(after: item)
         }
         return out
     }

@@ -451,7 +451,8 @@ struct EventStore {
         /// Puts the entries held in the indexes: each is emptied and written
         /// anew with them and the few it had, all in key order, each appended.
         /// (Inserted in order among others, each page would split and stay
-        /// half-full.) Each is freed once written.
+        /// half-full.) Ids held after a first batch was put go in among those,
+        /// in key order (``putAmong(_:)``). Each is freed once written.
         mutating func finish() throws {
             if let ids = heldIDs.take() {
                 if putHeldIDs { try putAmong(ids) } else { try putAll(ids) }

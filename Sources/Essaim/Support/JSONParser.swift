@@ -394,17 +394,31 @@ struct JSONDocument {
     /// An integer's value.
     func integer(at node: Int) -> Int64 { nodes[node].integer }
 
-    /// The member of the object at `object` named `key`: its place among the
-    /// members and its value's node.
-    func member(_ key: String, of object: Int) -> (ordinal: Int, value: Int)? {
-        var node = object + 1, ordinal = 0
-        let end = Int(nodes[object].end)
-        while node < end {
-            if string(at: node, is: key) { return (ordinal, node + 1) }
-            node = next(after: node + 1)
-            ordinal += 1
+    /// The element nodes of the array at `array`, in order.
+    func elements(of array: Int) -> Children { Children(document: self, node: array + 1, end: Int(nodes[array].end), step: 0) }
+
+    /// The members of the object at `object`, in order: each one's key node
+    /// (its value's node is the next one).
+    func members(of object: Int) -> Children { Children(document: self, node: object + 1, end: Int(nodes[object].end), step: 1) }
+
+    /// An array's elements or an object's keys, in order.
+    struct Children: Sequence, IteratorProtocol {
+        let document: JSONDocument
+        var node: Int
+        let end: Int
+        /// 0 for elements; 1 for keys (each followed by its value).
+        let step: Int
+
+        mutating func next() -> Int? {
+            guard node < end else { return nil }
+            defer { node = document.next(after: node + step) }
+            return node
         }
-        return nil
+    }
+
+    /// The value of the member of the object at `object` named `key`.
+    func member(_ key: String, of object: Int) -> Int? {
+        members(of: object).first { string(at: $0, is: key) }.map { $0 + 1 }
     }
 
     /// A string node's bytes in the text (escapes not decoded).
@@ -448,23 +462,9 @@ struct JSONDocument {
         case .integer: return .integer(integer(at: node))
         case .string: return .string(string(at: node))
         case .array:
-            var items: [JSONValue] = []
-            items.reserveCapacity(count(at: node))
-            var element = node + 1
-            while element < nodes[node].end {
-                items.append(value(at: element))
-                element = next(after: element)
-            }
-            return .array(items)
+            return .array(elements(of: node).map { value(at: $0) })
         case .object:
-            var members: [(key: String, value: JSONValue)] = []
-            members.reserveCapacity(count(at: node))
-            var key = node + 1
-            while key < nodes[node].end {
-                members.append((string(at: key), value(at: key + 1)))
-                key = next(after: key + 1)
-            }
-            return .object(members)
+            return .object(members(of: node).map { (string(at: $0), value(at: $0 + 1)) })
         }
     }
 }
