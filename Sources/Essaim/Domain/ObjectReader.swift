@@ -130,8 +130,7 @@ struct ObjectReader {
     private func checkIdentifier(_ s: String, _ key: @autoclosure () -> String) throws(Malformed) -> String {
         if s.isEmpty { throw Malformed(path: fieldPath(key()), reason: "identifier must not be empty") }
         // Printable ASCII, one scalar per byte: most identifiers.
-        let printable = s.utf8.withContiguousStorageIfAvailable { $0.count <= Self.maximumIdentifierLength && $0.allSatisfy { $0 >= 0x20 && $0 < 0x7F } }
-        if printable == true { return s }
+        if s.withUTF8Bytes({ $0.count <= Self.maximumIdentifierLength && $0.allSatisfy { $0 >= 0x20 && $0 < 0x7F } }) { return s }
         let scalars = s.unicodeScalars
         if scalars.count > Self.maximumIdentifierLength {
             throw Malformed(path: fieldPath(key()), reason: "identifier longer than \(Self.maximumIdentifierLength) characters")

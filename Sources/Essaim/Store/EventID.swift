@@ -43,13 +43,12 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses the 36-character `8-4-4-4-12` hexadecimal form.
     public init?(_ text: String) {
-        let halves = text.utf8.withContiguousStorageIfAvailable(Self.halves) ?? Array(text.utf8).withUnsafeBufferPointer(Self.halves)
-        guard let halves else { return nil }
+        guard let halves = text.withUTF8Bytes(Self.halves) else { return nil }
         self.init(high: halves.high, low: halves.low)
     }
 
     /// The halves written in `text`, the `8-4-4-4-12` form.
-    private static func halves(_ text: UnsafeBufferPointer<UInt8>) -> (high: UInt64, low: UInt64)? {
+    private static func halves(_ text: UnsafeRawBufferPointer) -> (high: UInt64, low: UInt64)? {
         guard text.count == 36 else { return nil }
         var high: UInt64 = 0, low: UInt64 = 0, digits = 0
         for (i, c) in text.enumerated() {

@@ -442,9 +442,7 @@ struct JSONDocument {
         if n.flag || n.wide { return string(at: node) == key }
         let bytes = raw(node)
         guard key.utf8.count == bytes.count else { return false }
-        return key.utf8.withContiguousStorageIfAvailable { key in
-            key.isEmpty || memcmp(key.baseAddress!, bytes.baseAddress!, key.count) == 0
-        } ?? key.utf8.elementsEqual(bytes)
+        return key.withUTF8Bytes { key in key.isEmpty || memcmp(key.baseAddress!, bytes.baseAddress!, key.count) == 0 }
     }
 
     /// Whether two string nodes are the same string.
