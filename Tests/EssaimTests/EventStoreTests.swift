@@ -159,7 +159,7 @@ import Testing
         #expect(pages <= (size + 1) / 120 + 2, "the index's pages are written full (\(pages) pages)")
     }
 
-    @Test("a large write into a new ledger holds its stream entries: versions go on from the stored ones and the held ones, and the index comes out the same as put one by one, its pages fuller")
+    @Test("a large write into a new ledger holds its stream entries, in batches past the most it holds: versions go on from the stored ones and the held ones, and the index comes out the same as put one by one, its pages fuller")
     func heldStreams() throws {
         // Streams of several records, some with records stored before the write,
         // one without a stored prefix; records in no stream order.
@@ -169,8 +169,9 @@ import Testing
             EventRecord(typeCode: 1, dataSchema: 2, id: .random(), occurredAt: Instant(microseconds: 0), stream: stream, data: [], metadata: [])
         }
         /// Appends `streams` as a small write, then `size` more as one write
-        /// (said to be that large when `holding`); checks every version as it goes.
-        func fill(holding: Bool) throws -> (TemporaryLedger, [String: [UInt64]]) {
+        /// (said to be that large when `holding`, held in batches of at most
+        /// `limit`); checks every version as it goes.
+        func fill(holding: Bool, limit: Int? = nil) throws -> (TemporaryLedger, [String: [UInt64]]) {
             let t = try TemporaryLedger()
             var positions: [String: [UInt64]] = [:]
             func append(_ stream: String, _ appender: inout EventStore.Appender) throws {
@@ -192,11 +193,12 @@ import Testing
                 positions = before
                 var appender = try EventStore.Appender(store: t.ledger.store, txn: txn)
                 if holding { appender.expect(records: size) }
+                if let limit { appender.heldIDsLimit = limit }
                 for n in 0..<size { try append(streams[n * 7_919 % streams.count], &appender) }
-                // Held or stored, the appender answers for the write.
-                for stream in [streams[0], streams[1_000], streams.last!] {
-                    #expect(try appender.version(ofStream: stream) == UInt64(positions[stream]!.count - 1))
-                    #expect(try appender.positions(ofStream: stream) == positions[stream])
+                // Held, put in an earlier batch or stored, the appender answers for the write.
+                for stream in streams {
+                    #expect(try appender.version(ofStream: stream) == positions[stream].map { UInt64($0.count - 1) })
+                    #expect(try appender.positions(ofStream: stream) == positions[stream] ?? [])
                 }
                 try appender.finish()
             }
@@ -204,6 +206,10 @@ import Testing
         }
         let (held, positions) = try fill(holding: true)
         let (oneByOne, _) = try fill(holding: false)
+        // Held from the 4,097th record, with the 4,147 ids stored or put by
+        // then: batches of 853 records, 5,000, 5,000, and a last one of 1,147
+        // (not every stream named in it).
+        let (batches, inBatches) = try fill(holding: true, limit: 5_000)
         func index(_ t: TemporaryLedger) throws -> (streams: [String: Int], pages: Int) {
             try t.ledger.read { txn in
                 var streams: [String: Int] = [:]
@@ -211,10 +217,13 @@ import Testing
                 return (streams, try txn.size(of: t.ledger.store.streams).pages)
             }
         }
-        let stored = try held.ledger.read { txn in try streams.map { try held.ledger.log(txn).positions(ofStream: $0) } }
-        #expect(stored == streams.map { positions[$0] ?? [] })
+        for (t, positions) in [(held, positions), (batches, inBatches)] {
+            let stored = try t.ledger.read { txn in try streams.map { try t.ledger.log(txn).positions(ofStream: $0) } }
+            #expect(stored == streams.map { positions[$0] ?? [] })
+        }
         let (a, b) = (try index(held), try index(oneByOne))
         #expect(a.streams == b.streams && a.streams.count == streams.count)
+        #expect(try index(batches).streams == b.streams)
         #expect(a.pages * 5 <= b.pages * 4, "held: \(a.pages) pages, one by one: \(b.pages)")
     }
 
@@ -257,6 +266,17 @@ import Testing
         #expect(try t.ledger.append(more).appended == more.count)
         #expect(try t.ledger.read { try t.ledger.log($0).idCount() } == 10_000 + more.count)
         #expect(try t.ledger.verify().passed)
+    }
+
+    @Test("the filter of the ids put has every id inserted, and few others")
+    func idFilter() {
+        let put = (0..<50_000).map { _ in EventID.random() }
+        var filter = IDFilter(capacity: put.count)
+        for id in put { filter.insert(id) }
+        #expect(put.allSatisfy(filter.mayContain))
+        // About 10 bits per id here: about one new id in a hundred may be in it.
+        let others = (0..<50_000).filter { _ in filter.mayContain(.random()) }.count
+        #expect(others < 2_500, "\(others) of 50,000 new ids may be in the filter")
     }
 
     @Test("ids are accepted in upper case and stored in canonical lower case")

@@ -315,21 +315,23 @@ struct EventStore {
         /// `nil` for any other write. Past ``heldIDsLimit`` they are put, and
         /// the ids after them held anew, to be put among those in the index.
         private var heldIDs: PendingIDs?
-        /// Whether ids held by this write were put in the index before the
-        /// ones held now (so an id not held may be in the index).
-        private var putHeldIDs = false
-        /// The same write's stream index entries, held alike (set with ``heldIDs``).
-        /// While they are held, ``forEachStream(_:)`` and ``idCount()`` read the
-        /// indexes as stored.
+        /// Once ids held by this write were put in the index, before the ones
+        /// held now: each id put (every id the index has, since those it had
+        /// were held first), so that an id the filter has not seen is known
+        /// to be new without searching the index.
+        private var putIDs: IDFilter?
+        /// The same write's stream index entries, held alike (set with
+        /// ``heldIDs``, held anew after each batch). While they are held,
+        /// ``forEachStream(_:)`` and ``idCount()`` read the indexes as stored.
         private var heldStreams: PendingStreams?
         /// Whether this write may still hold its entries: until it turns large
         /// (then it holds them, or the log is too large), or has put what it held.
         private var mayHold = true
         /// Most ids and stream entries held at once (about 80 MB with their
-        /// tables). Past it, the ids go in the index and the next ones are
-        /// held anew, each also searched for in the index; the stream entries
-        /// go in theirs, and the rest of the write puts its own one by one,
-        /// into full pages that then split.
+        /// tables). Past it, both go in their indexes and the next ones are
+        /// held anew: an id is then also searched for in the index when the
+        /// filter of those put may have it, a stream's count read from the
+        /// index when the batch first names it.
         var heldIDsLimit = 3 << 19
         /// About how many records the write appends, when said (``expect(records:)``).
         private var expected: Int?
@@ -362,7 +364,7 @@ struct EventStore {
                 mayHold = false
                 if let expected, case let storedIDs = try log.idCount(), storedIDs <= 2 * Self.claimsPutAtOnce {
                     heldIDs = try heldIDsWithStored(capacity: min(expected, heldIDsLimit) + storedIDs)
-                    var streams = PendingStreams(from: nextPosition, capacity: min(expected, heldIDsLimit))
+                    var streams = PendingStreams(from: nextPosition, capacity: min(expected, heldIDsLimit), loaded: true)
                     // The few streams the index has, with their counts: every stream is then found in memory.
                     try log.forEachStream { streams.load($0, records: $1) }
                     heldStreams = streams
@@ -376,10 +378,11 @@ struct EventStore {
             // make the sort at ``finish()`` copy every id.)
             if heldIDs?.count ?? 0 >= heldIDsLimit {
                 // Every id held has its record appended: put them and the
-                // stream entries, then hold the next ids anew. The write now
-                // searches the indexes it wrote, at random.
-                try finish()
-                self.heldIDs = PendingIDs(capacity: heldIDsLimit)
+                // stream entries, then hold the next ones anew. The write now
+                // reads the indexes it wrote, at random.
+                try putHeld(continuing: true)
+                heldIDs = PendingIDs(capacity: heldIDsLimit)
+                heldStreams = PendingStreams(from: nextPosition, capacity: heldIDsLimit, loaded: false)
                 log.txn.endFillingUnusedPages()
             }
             guard heldIDs != nil else {
@@ -403,16 +406,19 @@ struct EventStore {
 
         /// The position of `id`: held by this write, or in the index. While the
         /// first ids are held, every id is (those the index had are loaded at
-        /// the start); once some were put, the index is searched too.
+        /// the start); once some were put, the index is searched too, for an
+        /// id the filter of those put may have.
         func position(of id: EventID) throws -> UInt64? {
-            if let heldIDs, let position = heldIDs.position(of: id) { return position }
-            if heldIDs != nil && !putHeldIDs { return nil }
+            if let heldIDs {
+                if let position = heldIDs.position(of: id) { return position }
+                guard let putIDs, putIDs.mayContain(id) else { return nil }
+            }
             return try log.position(of: id)
         }
 
         /// Ids held from now on (room for `capacity`, those of the index
         /// included), starting with the few the index has: the write
-        /// then finds every id in memory, and ``putAll(_:)-(PendingIDs)`` writes
+        /// then finds every id in memory, and ``finish()`` writes
         /// the index anew from them.
         private func heldIDsWithStored(capacity: Int) throws -> PendingIDs {
             var ids = PendingIDs(capacity: capacity)
@@ -438,8 +444,9 @@ struct EventStore {
         /// The last version of `stream`, counting the records this write holds.
         /// While they are held, every stream the index has is known here.
         func version(ofStream stream: String) throws -> UInt64? {
-            guard let heldStreams else { return try log.version(ofStream: stream) }
-            let records = heldStreams.records(of: stream) ?? 0
+            guard let heldStreams, let records = heldStreams.records(of: stream) ?? (heldStreams.loaded ? 0 : nil) else {
+                return try log.version(ofStream: stream)
+            }
             return records == 0 ? nil : records - 1
         }
 
@@ -451,48 +458,46 @@ struct EventStore {
         /// Puts the entries held in the indexes: each is emptied and written
         /// anew with them and the few it had, all in key order, each appended.
         /// (Inserted in order among others, each page would split and stay
-        /// half-full.) Ids held after a first batch was put go in among those,
-        /// in key order (``putAmong(_:)``). Each is freed once written.
-        mutating func finish() throws {
+        /// half-full.) Entries held after a first batch was put go in among
+        /// those, in key order. Each is freed once written.
+        mutating func finish() throws { try putHeld(continuing: false) }
+
+        /// ``finish()``, or a batch's end when the write `continuing` holds
+        /// the next ids anew (then the ids put are kept in ``putIDs``).
+        private mutating func putHeld(continuing: Bool) throws {
             if let ids = heldIDs.take() {
-                if putHeldIDs { try putAmong(ids) } else { try putAll(ids) }
-                putHeldIDs = true
-            }
-            if let streams = heldStreams.take() { try putAll(streams) }
-        }
-
-        /// Puts ids held after others were put, among those in the index, in
-        /// key order: each page of the index is visited once, in order.
-        private func putAmong(_ ids: consuming PendingIDs) throws {
-            var ids = ids
-            try log.txn.withCursor(log.store.ids) { cursor in
-                try ids.sortedForEach { id, position in
-                    try EventStore.withIDEntry(id, at: position) { key, value in try cursor.put(key, value, append: false) }
+                var filter = continuing ? putIDs ?? IDFilter(capacity: max(expected ?? 0, ids.count)) : nil
+                // After a first batch, in key order among those put: each page of the index is visited once, in order.
+                let among = putIDs != nil
+                let txn = log.txn, index = log.store.ids
+                // The first batch includes the ids the index had (``heldIDsWithStored(capacity:)``).
+                if !among { try txn.drop(index) }
+                var held = consume ids
+                try txn.withCursor(index) { cursor in
+                    try held.sortedForEach { id, position in
+                        filter?.insert(id)
+                        try EventStore.withIDEntry(id, at: position) { key, value in try cursor.put(key, value, append: !among) }
+                    }
                 }
+                putIDs = filter
             }
+            if let streams = heldStreams.take() { try put(streams) }
         }
 
-        private func putAll(_ ids: consuming PendingIDs) throws {
-            var ids = ids
-            let txn = log.txn, index = log.store.ids
-            // The ids held include those the index had (``heldIDsWithStored(capacity:)``).
-            try txn.drop(index)
-            try txn.withCursor(index) { cursor in
-                try ids.sortedForEach { id, position in
-                    try EventStore.withIDEntry(id, at: position) { key, value in try cursor.put(key, value, append: true) }
-                }
-            }
-        }
-
-        private func putAll(_ streams: consuming PendingStreams) throws {
+        private func put(_ streams: consuming PendingStreams) throws {
             let txn = log.txn, index = log.store.streams
-            // The few entries stored before the write: each stream's positions, 8 bytes each.
+            // The few entries stored before the write (each stream's positions,
+            // 8 bytes each) when the index is written anew: after a first
+            // batch, the entries go in among those.
             var stored: [[UInt8]: [UInt8]] = [:]
-            try txn.withCursor(index) { cursor in
-                var entry = try cursor.first()
-                while let (key, value) = entry {
-                    stored[Array(key), default: []].append(contentsOf: value)
-                    entry = try cursor.next()
+            let among = !streams.loaded
+            if !among {
+                try txn.withCursor(index) { cursor in
+                    var entry = try cursor.first()
+                    while let (key, value) = entry {
+                        stored[Array(key), default: []].append(contentsOf: value)
+                        entry = try cursor.next()
+                    }
                 }
             }
             var all = ProjectionWriteBatch(records: streams.streamCount + stored.count)
@@ -510,13 +515,14 @@ struct EventStore {
             for (key, positions) in stored {
                 key.withUnsafeBytes { key in all.add(key: key) { $0.raw(positions) } }
             }
-            try txn.drop(index)
+            if !among { try txn.drop(index) }
             try txn.withCursor(index) { cursor in
                 try all.forEachSorted { key, positions in
                     for offset in stride(from: 0, to: positions.count, by: 8) {
-                        // The first after the last key; the others after the key's own.
+                        // Into an index written anew, the first after the last
+                        // key, the others after the key's own.
                         try cursor.put(key, UnsafeRawBufferPointer(rebasing: positions[offset ..< offset + 8]),
-                                       append: true, duplicates: offset > 0)
+                                       append: !among, duplicates: offset > 0)
                     }
                 }
             }
@@ -534,7 +540,7 @@ struct EventStore {
                 let key = log.store.streamKey(stream)
                 return (.key(key), try log.version(ofStreamKey: key))
             }
-            let (slot, records) = heldStreams!.slot(of: stream)
+            let (slot, records) = try heldStreams!.slot(of: stream) { try log.version(ofStream: stream).map { $0 + 1 } ?? 0 }
             return (.held(slot: slot), records == 0 ? nil : records - 1)
         }
 

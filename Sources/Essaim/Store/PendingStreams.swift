@@ -1,6 +1,7 @@
 /// The stream index entries a large write has filed but not yet put in the
 /// index, and each named stream's record count (``EventStore/Appender``): the
-/// index takes them at the end of the write, in key order, each one appended.
+/// index takes them at the end of the write (or of a batch of a write too
+/// large to hold them all), in key order.
 ///
 /// Consecutive events fall in unrelated streams (an application's, then a
 /// cohort's, then a company's), so entries put one at a time land on pages far
@@ -20,11 +21,17 @@ struct PendingStreams {
     private var streamOf: [UInt32] = []
     /// The position of the first record held.
     let first: UInt64
+    /// Whether every stream the index has is named here (``load(_:records:)``),
+    /// so that a stream not named has no records: the write's first batch.
+    /// Later batches read a stream's count from the index when they first
+    /// name it.
+    let loaded: Bool
 
     /// Holds records from position `first` on, about `capacity` of them (the
     /// room is reserved at once, so it never moves while it grows).
-    init(from first: UInt64, capacity: Int) {
+    init(from first: UInt64, capacity: Int, loaded: Bool) {
         self.first = first
+        self.loaded = loaded
         streamOf.reserveCapacity(capacity)
     }
 
@@ -34,22 +41,24 @@ struct PendingStreams {
     /// Names `stream`, which has `count` records in the index: every stream
     /// the index has is named so, before any record is held.
     mutating func load(_ stream: String, records count: Int) {
-        precondition(streamOf.isEmpty, "streams are loaded before records are held")
-        records[slot(of: stream).slot] = UInt32(count)
+        precondition(loaded && streamOf.isEmpty, "streams are loaded before records are held")
+        records[slot(of: stream) { 0 }.slot] = UInt32(count)
     }
 
-    /// The slot of `stream` and its records so far (none for a stream neither
-    /// loaded nor named yet).
-    mutating func slot(of stream: String) -> (slot: Int, records: UInt64) {
-        stream.withUTF8Bytes { name in
+    /// The slot of `stream` and its records so far. A stream not named yet
+    /// has none when every stream of the index is ``loaded``; else `stored`
+    /// (its records in the index) is called once.
+    mutating func slot(of stream: String, stored: () throws -> UInt64) rethrows -> (slot: Int, records: UInt64) {
+        try stream.withUTF8Bytes { name in
             let hash = IDSlots.hash(name)
             if let found = slots.slot(of: name, hash: hash) { return (found, UInt64(records[found])) }
-            records.append(0)
-            return (slots.insert(name, hash: hash), 0)
+            let count = loaded ? 0 : try stored()
+            records.append(UInt32(count))
+            return (slots.insert(name, hash: hash), count)
         }
     }
 
-    /// The records of `stream` so far, or `nil` when the write has not named it.
+    /// The records of `stream` so far, or `nil` when this batch has not named it.
     func records(of stream: String) -> UInt64? {
         stream.withUTF8Bytes { slots.slot(of: $0) }.map { UInt64(records[$0]) }
     }
