@@ -130,25 +130,30 @@ extension LedgerFileTests {
         return mappings
     }
 
-    @Test("a large write advises no readahead past the pages in use, only while it runs and until it ends the advice")
+    @Test("a large write advises no readahead past the pages in use, only until it ends the advice or ends")
     func fillingUnusedPagesAdvice() throws {
         let t = try TemporaryLedger()
         try t.ledger.importFiles(fixtureFiles)
         let used = t.ledger.environment.usedBytes
         #expect(try Self.advisedMappings(of: t.path).allSatisfy { !$0.random })
-        try t.ledger.write { txn in
-            try txn.fillingUnusedPages {
+        struct Rollback: Error {}
+        for ending in ["advice", "commit", "abort"] {
+            try? t.ledger.write { txn in
+                txn.fillUnusedPages()
                 let mappings = try Self.advisedMappings(of: t.path)
                 // The pages in use keep their readahead; all after them are advised random.
                 #expect(mappings.filter { $0.offset < used }.allSatisfy { !$0.random })
                 #expect(mappings.contains { $0.offset >= used && $0.random })
                 #expect(mappings.filter { $0.offset >= used + 4_096 }.allSatisfy { $0.random })
-                // A write that goes on to read what it wrote gives it its readahead back.
-                txn.endFillingUnusedPages()
-                #expect(try Self.advisedMappings(of: t.path).allSatisfy { !$0.random })
+                if ending == "advice" {
+                    // A write that goes on to read what it wrote gives it its readahead back.
+                    txn.endFillingUnusedPages()
+                    #expect(try Self.advisedMappings(of: t.path).allSatisfy { !$0.random })
+                }
+                if ending == "abort" { throw Rollback() }
             }
+            #expect(try Self.advisedMappings(of: t.path).allSatisfy { !$0.random }, "after the \(ending)")
         }
-        #expect(try Self.advisedMappings(of: t.path).allSatisfy { !$0.random })
     }
 }
 

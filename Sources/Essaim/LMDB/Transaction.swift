@@ -27,7 +27,7 @@ struct Database: Sendable {
 /// programming error and traps.
 final class Transaction {
     private var handle: OpaquePointer?
-    /// The regions advised while filling unused pages (``fillingUnusedPages(_:)``).
+    /// The regions advised while filling unused pages (``fillUnusedPages()``).
     private var filling: [(address: UnsafeMutableRawPointer, length: Int)] = []
     /// `true` for the write transaction.
     let isWrite: Bool
@@ -37,7 +37,10 @@ final class Transaction {
         self.isWrite = isWrite
     }
 
-    deinit { if let handle { mdb_txn_abort(handle) } }
+    deinit {
+        endFillingUnusedPages()
+        if let handle { mdb_txn_abort(handle) }
+    }
 
     var raw: OpaquePointer {
         guard let handle else { preconditionFailure("transaction used outside its closure") }
@@ -46,6 +49,8 @@ final class Transaction {
 
     func commit() throws(LMDBError) {
         let h = raw
+        // While the transaction is open, the map cannot move.
+        endFillingUnusedPages()
         handle = nil  // mdb_txn_commit frees the handle even when it fails
         try LMDBError.check(mdb_txn_commit(h), "committing")
     }
@@ -53,6 +58,7 @@ final class Transaction {
     /// Aborts the transaction (a no-op once committed or aborted).
     func abort() {
         guard let h = handle else { return }
+        endFillingUnusedPages()
         handle = nil
         mdb_txn_abort(h)
     }
@@ -169,16 +175,18 @@ final class Transaction {
         for region in mappedRegions() { madvise(region.address, region.length, MADV_DONTNEED) }
     }
 
-    /// Runs `body`, a large write, with no readahead over the map past the pages
-    /// in use when this transaction began (`MADV_RANDOM` there, until it
-    /// returns or ``endFillingUnusedPages()``). The write fills that part page
-    /// by page, and the first touch of each page reads a hole of the file: with
-    /// readahead, the kernel zeroes the pages after it too (a 1 M import spent
-    /// a tenth of its system time there). The pages in use keep their
-    /// readahead, which a cold scan of the log needs (`MDB_NORDAHEAD`, over the
-    /// whole map, made a cold 1 M replay three times slower). The map cannot
-    /// move while the transaction is open.
-    func fillingUnusedPages<T>(_ body: () throws -> T) rethrows -> T {
+    /// From here to the end of this write (its commit included) or to
+    /// ``endFillingUnusedPages()``, no readahead over the map past the pages in
+    /// use when it began (`MADV_RANDOM` there): a large write fills that part
+    /// page by page, and the first touch of each page reads a hole of the
+    /// file; with readahead, the kernel zeroes the pages after it too (a 1 M
+    /// import spent a tenth of its system time there, and a fifth of the
+    /// time it takes, at its end, to write its indexes and read models anew).
+    /// The pages in use keep their readahead, which a cold scan of the log
+    /// needs (`MDB_NORDAHEAD`, over the whole map, made a cold 1 M replay
+    /// three times slower). The map cannot move while the transaction is open.
+    func fillUnusedPages() {
+        endFillingUnusedPages()
         var info = MDB_envinfo()
         var stat = MDB_stat()
         if let env = mdb_txn_env(raw) {
@@ -194,8 +202,6 @@ final class Transaction {
         }
         for tail in tails { madvise(tail.address, tail.length, MADV_RANDOM) }
         filling = tails
-        defer { endFillingUnusedPages() }
-        return try body()
     }
 
     /// Gives the map past the pages in use its readahead back, for a write

@@ -97,7 +97,9 @@ extension Ledger {
         }
         // Size the map for the whole import up front so it rarely has to be retried.
         try storage { try environment.reserve(bytes: total * 3) }
-        return try appending(reportingEachEvent: reportingEachEvent) { batch, txn in try txn.fillingUnusedPages {
+        return try appending(reportingEachEvent: reportingEachEvent) { batch, txn in
+            // To the end of the write: the indexes and read models held are written anew there.
+            txn.fillUnusedPages()
             let decoder = ImportDecoder(paths: paths)
             defer { decoder.stop() }
             var reported = 0
@@ -116,7 +118,7 @@ extension Ledger {
                     progress?(ImportProgress(lines: chunk.lines, bytes: chunk.bytes, totalBytes: total))
                 }
             }
-        } }
+        }
     }
 
     /// Erases the personal data of an application (its leader's name and email):
