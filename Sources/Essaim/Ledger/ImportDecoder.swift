@@ -17,6 +17,10 @@ final class ImportDecoder {
         var event: NewEvent
         var line: Int
         var prepared: PreparedSeal?
+
+        /// The event, moved on rather than copied (a copy retains each of its
+        /// strings and arrays, then releases them).
+        consuming func takeEvent() -> NewEvent { event }
     }
 
     struct Chunk {

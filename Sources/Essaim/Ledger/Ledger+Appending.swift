@@ -110,7 +110,8 @@ extension Ledger {
                     batch.expect(events: Int(Double(total) * Double(chunk.lines) / Double(chunk.bytes)))
                 }
                 try chunk.events.takeEach { decoded in
-                    try batch.add(decoded.event, line: decoded.line, source: chunk.source, prepared: decoded.prepared)
+                    let (line, prepared) = (decoded.line, decoded.prepared)
+                    try batch.add(decoded.takeEvent(), line: line, source: chunk.source, prepared: prepared)
                 }
                 if let stop = chunk.stop { throw stop }
                 if chunk.lines / 10_000 > reported {
