@@ -442,7 +442,8 @@ struct EventStore {
         }
 
         /// The last version of `stream`, counting the records this write holds.
-        /// While they are held, every stream the index has is known here.
+        /// While the first batch is held, every stream the index has is known
+        /// here; in a later one, a stream it has not named is read from the index.
         func version(ofStream stream: String) throws -> UInt64? {
             guard let heldStreams, let records = heldStreams.records(of: stream) ?? (heldStreams.loaded ? 0 : nil) else {
                 return try log.version(ofStream: stream)

@@ -100,6 +100,7 @@ struct IDFilter {
         return words[word] & bits == bits
     }
 
+    /// Adds `id`: ``mayContain(_:)`` is `true` for it from now on.
     mutating func insert(_ id: EventID) {
         let (word, bits) = probe(id)
         words[word] |= bits
