@@ -19,6 +19,28 @@ import Testing
         func problem(_ text: String) { lock.withLock { problems.append(text) } }
     }
 
+    @Test("a repeating task runs again and again on its thread until stopped, and never after")
+    func repeatingTask() throws {
+        final class Runs: @unchecked Sendable {
+            private let lock = NSLock()
+            private var runs = 0
+            private var main = false
+            var count: Int { lock.withLock { runs } }
+            var onMainThread: Bool { lock.withLock { main } }
+            func run() { lock.withLock { runs += 1; main = main || Thread.isMainThread } }
+        }
+        let runs = Runs()
+        let task = RepeatingTask(pausing: 1) { runs.run() }
+        let deadline = Date().addingTimeInterval(30)
+        while runs.count < 3 && Date() < deadline { usleep(1_000) }
+        task.stop()
+        let stopped = runs.count
+        #expect(stopped >= 3)
+        #expect(!runs.onMainThread)
+        usleep(20_000)
+        #expect(runs.count == stopped)
+    }
+
     @Test("library: readers on four threads while one thread appends batches of 25; no reader sees part of a batch")
     func threads() throws {
         let t = try TemporaryLedger()

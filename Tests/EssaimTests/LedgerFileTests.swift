@@ -110,24 +110,66 @@ extension LedgerFileTests {
     }
 
     /// The data file's mappings as `/proc/self/smaps` lists them: file offset,
-    /// length, and whether random access was advised (`rr` in `VmFlags`).
-    static func advisedMappings(of path: String) throws -> [(offset: Int, length: Int, random: Bool)] {
+    /// length, bytes resident, and whether random access was advised (`rr` in `VmFlags`).
+    static func advisedMappings(of path: String) throws -> [(offset: Int, length: Int, resident: Int, random: Bool)] {
         let file = URL(fileURLWithPath: path + "/data.mdb").resolvingSymlinksInPath().path
-        var mappings: [(offset: Int, length: Int, random: Bool)] = []
-        var current: (offset: Int, length: Int)?
+        var mappings: [(offset: Int, length: Int, resident: Int, random: Bool)] = []
+        var current: (offset: Int, length: Int, resident: Int)?
         // Read to the end: procfs files report no size.
         let smaps = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/smaps")).readToEnd() ?? Data()
         for line in String(decoding: smaps, as: UTF8.self).split(separator: "\n") {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             if line.hasSuffix(" " + file), fields.count >= 6 {
                 let range = fields[0].split(separator: "-").compactMap { Int($0, radix: 16) }
-                current = (Int(fields[2], radix: 16)!, range[1] - range[0])
+                current = (Int(fields[2], radix: 16)!, range[1] - range[0], 0)
+            } else if line.hasPrefix("Rss:"), fields.count >= 2, let kilobytes = Int(fields[1]) {
+                current?.resident = kilobytes * 1_024
             } else if line.hasPrefix("VmFlags:") {
-                if let mapping = current { mappings.append((mapping.offset, mapping.length, fields.contains("rr"))) }
+                if let mapping = current { mappings.append((mapping.offset, mapping.length, mapping.resident, fields.contains("rr"))) }
                 current = nil
             }
         }
         return mappings
+    }
+
+    @Test("a large write keeps the pages it writes out of resident memory while it writes, until held, and at its commit; another write's commit maps them back in")
+    func keptReleased() throws {
+        let t = try TemporaryLedger()
+        let value = [UInt8](repeating: 7, count: 1_000)
+        for releasing in ["no", "at commit", "kept", "held"] {
+            try t.ledger.write { txn in
+                switch releasing {
+                case "at commit": txn.releaseMappedPagesAtCommit()
+                case "kept", "held": txn.keepMappedPagesReleased()
+                default: break
+                }
+                if releasing == "held" { txn.holdReleasesUntilCommit() }
+                let table = try txn.open("scratch-\(releasing)", create: true)
+                // About 20 MB over some 5,000 pages.
+                for index in 0 ..< 16_000 { try txn.put(table, ByteWriter.key(UInt64(index)), value) }
+                if releasing == "kept" {
+                    // The second thread lets go of them while the write goes on.
+                    let deadline = Date().addingTimeInterval(30)
+                    while try Self.resident(t.path) > 2 << 20 && Date() < deadline { usleep(1_000) }
+                    #expect(try Self.resident(t.path) < 2 << 20)
+                } else {
+                    usleep(50_000)
+                    #expect(try Self.resident(t.path) > 12 << 20, "while writing, releases \(releasing)")
+                    txn.releaseMappedPages()
+                }
+            }
+            // LMDB's commit writes to every page the write dirtied.
+            let resident = try Self.resident(t.path)
+            if releasing == "no" {
+                #expect(resident > 12 << 20, "\(resident) bytes resident")
+            } else {
+                #expect(resident < 2 << 20, "releases \(releasing): \(resident) bytes resident")
+            }
+        }
+    }
+
+    static func resident(_ path: String) throws -> Int {
+        try advisedMappings(of: path).reduce(0) { $0 + $1.resident }
     }
 
     @Test("a large write advises no readahead past the pages in use, only until it ends the advice or ends")

@@ -100,6 +100,7 @@ extension Ledger {
         return try appending(reportingEachEvent: reportingEachEvent) { batch, txn in
             // To the end of the write: the indexes and read models held are written anew there.
             txn.fillUnusedPages()
+            txn.keepMappedPagesReleased()
             let decoder = ImportDecoder(paths: paths)
             defer { decoder.stop() }
             var reported = 0

@@ -141,6 +141,8 @@ struct ProjectionSet: Sendable {
     func rebuild(_ projections: [any Projection], log: some EventLogReader, fromScratch: Bool, _ txn: Transaction,
                  progress: ((UInt64) -> Void)? = nil,
                  decoded: ((UInt64) -> ChunkPipe<DecodedEvents>)? = nil) throws {
+        // Its scan and its write-backs release their pages as they go.
+        txn.releaseMappedPagesAtCommit()
         var runs: [(start: UInt64, folder: any EventFolder)] = []
         for projection in projections {
             let checkpoint = try ProjectionCheckpoint.read(projection.name, table: table, txn: txn)

@@ -371,7 +371,7 @@ struct EventStore {
                 } else {
                     // Each id and stream entry is searched for and put in
                     // the indexes from here on, at random in what it wrote.
-                    log.txn.endFillingUnusedPages()
+                    readingAtRandom()
                 }
             }
             // (The count read through the optional: a copy bound here would
@@ -383,7 +383,7 @@ struct EventStore {
                 try putHeld(continuing: true)
                 heldIDs = PendingIDs(capacity: heldIDsLimit)
                 heldStreams = PendingStreams(from: nextPosition, capacity: heldIDsLimit, loaded: false)
-                log.txn.endFillingUnusedPages()
+                readingAtRandom()
             }
             guard heldIDs != nil else {
                 claims += 1
@@ -454,6 +454,15 @@ struct EventStore {
         /// The positions of `stream`'s records, stored and held.
         func positions(ofStream stream: String) throws -> [UInt64] {
             try log.positions(ofStream: stream) + (heldStreams?.positions(of: stream) ?? [])
+        }
+
+        /// From here on the write reads at random the pages it wrote (the
+        /// indexes it put): the map's readahead and its mapped pages are then
+        /// worth keeping, until the commit (see ``Transaction/fillUnusedPages()``
+        /// and ``Transaction/keepMappedPagesReleased()``).
+        private func readingAtRandom() {
+            log.txn.endFillingUnusedPages()
+            log.txn.holdReleasesUntilCommit()
         }
 
         /// Puts the entries held in the indexes: each is emptied and written

@@ -30,21 +30,11 @@ final class ChunkPipe<Chunk>: @unchecked Sendable {
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&changed, nil)
         guard onSecondThread else { return }
-        // The thread holds the pipe until its producer returns.
-        let box = Unmanaged.passRetained(ThreadBody { [self] in run() }).toOpaque()
-        var thread = pthread_t()
         // Held until `thread` is set: the producer reads it under the lock.
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
-        let started = pthread_create(&thread, nil, { argument in
-            Unmanaged<ThreadBody>.fromOpaque(argument!).takeRetainedValue().run()
-            return nil
-        }, box)
-        if started == 0 {
-            self.thread = thread
-        } else {
-            Unmanaged<ThreadBody>.fromOpaque(box).release()
-        }
+        // The thread holds the pipe until its producer returns.
+        thread = startThread { [self] in run() }
     }
 
     deinit {
@@ -99,10 +89,3 @@ final class ChunkPipe<Chunk>: @unchecked Sendable {
         produce?(publish)
     }
 }
-
-/// What a thread started by ``ChunkPipe`` runs (a C thread entry cannot name a generic type).
-private final class ThreadBody {
-    let run: () -> Void
-    init(_ run: @escaping () -> Void) { self.run = run }
-}
-
