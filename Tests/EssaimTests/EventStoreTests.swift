@@ -268,6 +268,27 @@ import Testing
         #expect(try t.ledger.verify().passed)
     }
 
+    @Test("a large write keeps its map released only while it will not read back at random what it writes: expected past the ids it holds, it ends the releases")
+    func releasesEndPastTheHeldIDs() throws {
+        let t = try TemporaryLedger()
+        struct Rollback: Error {}
+        // 10,000 expected: past a limit of 6,000 (the 4,096 ids put one by one
+        // are then held, below it), within one of 100,000.
+        for (limit, releasing) in [(6_000, false), (100_000, true)] {
+            #expect(throws: Rollback.self) {
+                try t.ledger.write { txn in
+                    txn.keepMappedPagesReleased()
+                    var appender = try EventStore.Appender(store: t.ledger.store, txn: txn)
+                    appender.heldIDsLimit = limit
+                    appender.expect(records: 10_000)
+                    for _ in 0 ... EventStore.Appender.claimsPutAtOnce { #expect(try appender.claim(.random()) == nil) }
+                    #expect(txn.releasesMappedPages == releasing, "limit \(limit)")
+                    throw Rollback()
+                }
+            }
+        }
+    }
+
     @Test("the filter of the ids put has every id inserted, and few others")
     func idFilter() {
         let put = (0..<50_000).map { _ in EventID.random() }

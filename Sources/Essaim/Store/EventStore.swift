@@ -368,6 +368,9 @@ struct EventStore {
                     // The few streams the index has, with their counts: every stream is then found in memory.
                     try log.forEachStream { streams.load($0, records: $1) }
                     heldStreams = streams
+                    // Past the ids it holds, it reads at random what it
+                    // wrote, the pages of this first batch too: keep them mapped.
+                    if expected > heldIDsLimit { log.txn.endReleasingMappedPages() }
                 } else {
                     // Each id and stream entry is searched for and put in
                     // the indexes from here on, at random in what it wrote.
@@ -458,11 +461,11 @@ struct EventStore {
 
         /// From here on the write reads at random the pages it wrote (the
         /// indexes it put): the map's readahead and its mapped pages are then
-        /// worth keeping, until the commit (see ``Transaction/fillUnusedPages()``
-        /// and ``Transaction/keepMappedPagesReleased()``).
+        /// worth keeping (see ``Transaction/fillUnusedPages()`` and
+        /// ``Transaction/keepMappedPagesReleased()``).
         private func readingAtRandom() {
             log.txn.endFillingUnusedPages()
-            log.txn.holdReleasesUntilCommit()
+            log.txn.endReleasingMappedPages()
         }
 
         /// Puts the entries held in the indexes: each is emptied and written
