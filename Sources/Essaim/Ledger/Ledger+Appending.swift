@@ -100,6 +100,8 @@ extension Ledger {
         return try appending(reportingEachEvent: reportingEachEvent) { batch, txn in
             // To the end of the write: the indexes and read models held are written anew there.
             txn.fillUnusedPages()
+            // The pages it writes out of resident memory, to its commit's end
+            // (not once it reads them at random: past the ids it holds).
             txn.keepMappedPagesReleased()
             let decoder = ImportDecoder(paths: paths)
             defer { decoder.stop() }

@@ -141,7 +141,7 @@ struct ProjectionSet: Sendable {
     func rebuild(_ projections: [any Projection], log: some EventLogReader, fromScratch: Bool, _ txn: Transaction,
                  progress: ((UInt64) -> Void)? = nil,
                  decoded: ((UInt64) -> ChunkPipe<DecodedEvents>)? = nil) throws {
-        // Its scan and its write-backs release their pages as they go.
+        // Its scan and its write-backs release the map's pages as they go; so does its commit.
         txn.releaseMappedPagesAtCommit()
         var runs: [(start: UInt64, folder: any EventFolder)] = []
         for projection in projections {
