@@ -101,8 +101,10 @@ extension Ledger {
             // To the end of the write: the indexes and read models held are written anew there.
             txn.fillUnusedPages()
             // The pages it writes out of resident memory, to its commit's end
-            // (not once it reads them at random: past the ids it holds).
-            txn.keepMappedPagesReleased()
+            // (not once it reads them at random: past the ids it holds). A
+            // small import writes few, and would make the pages other threads
+            // read fault in again for nothing.
+            if total >= Self.largeImportBytes { txn.keepMappedPagesReleased() }
             let decoder = ImportDecoder(paths: paths)
             defer { decoder.stop() }
             var reported = 0
@@ -124,6 +126,10 @@ extension Ledger {
             }
         }
     }
+
+    /// The JSON Lines bytes from which an import releases the map's pages as it
+    /// writes them (``Transaction/keepMappedPagesReleased()``): about 60,000 events.
+    static let largeImportBytes = 16 << 20
 
     /// Erases the personal data of an application (its leader's name and email):
     /// destroys its key, then appends a `PersonalDataErased` event. Everything else
