@@ -32,7 +32,7 @@ final class Transaction {
     /// Whether the commit releases the map's pages (``releaseMappedPagesAtCommit()``).
     private var releasingAtCommit = false
     /// Releases the map's pages on a second thread (``keepMappedPagesReleased()``).
-    private var releasing: (task: RepeatingTask, regions: [(address: UnsafeMutableRawPointer, length: Int, offset: Int)])?
+    private var releasing: (task: RepeatingTask, regions: [MappedRegion])?
     /// `true` for the write transaction.
     let isWrite: Bool
 
@@ -184,7 +184,7 @@ final class Transaction {
         Self.release(mappedRegions())
     }
 
-    private static func release(_ regions: [(address: UnsafeMutableRawPointer, length: Int, offset: Int)]) {
+    private static func release(_ regions: [MappedRegion]) {
         for region in regions { madvise(region.address, region.length, MADV_DONTNEED) }
     }
 
@@ -276,9 +276,13 @@ final class Transaction {
         filling = []
     }
 
+    /// A part of this process's address space that maps the data file, with
+    /// the file offset it starts at.
+    typealias MappedRegion = (address: UnsafeMutableRawPointer, length: Int, offset: Int)
+
     /// The regions of this process's address space that map the environment's
     /// data file, each with the file offset it starts at.
-    func mappedRegions() -> [(address: UnsafeMutableRawPointer, length: Int, offset: Int)] {
+    func mappedRegions() -> [MappedRegion] {
         var envPath: UnsafePointer<CChar>?
         guard let env = mdb_txn_env(raw), mdb_env_get_path(env, &envPath) == 0, let envPath,
               let resolved = realpath(envPath, nil) else { return [] }
@@ -288,7 +292,7 @@ final class Transaction {
         // LMDB does not expose the map's address; the process's maps do.
         guard let maps = fopen("/proc/self/maps", "r") else { return [] }
         defer { fclose(maps) }
-        var regions: [(address: UnsafeMutableRawPointer, length: Int, offset: Int)] = []
+        var regions: [MappedRegion] = []
         var line = [CChar](repeating: 0, count: 4096)
         while fgets(&line, Int32(line.count), maps) != nil {
             let text = line.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }.trimmingSuffix("\n")
