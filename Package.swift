@@ -35,10 +35,13 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        // The processor's prefetch hint, which Swift does not spell.
+        .target(name: "EssaimCSupport"),
         .target(
             name: "Essaim",
             dependencies: [
                 "EssaimCLMDB",
+                "EssaimCSupport",
                 "EssaimCLibPQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -100,3 +100,14 @@ import Testing
         for (index, id) in Self.ids.enumerated() { #expect(try cache.get(id) == CountRecord(count: index + 1)) }
     }
 }
+
+extension SlotTests {
+    @Test("a slot table's first slot under a hash is the one filed first; a hash never filed has none")
+    func firstSlot() {
+        var table = SlotTable(maxLoad: 2)
+        for slot in 0 ..< 1_000 { table.insert(hash: UInt32(slot * 7_919), slot: slot) }
+        table.insert(hash: 7_919 * 5, slot: 1_000)
+        for slot in 0 ..< 1_000 { #expect(table.firstSlot(hash: UInt32(slot * 7_919)) == slot) }
+        #expect(table.firstSlot(hash: 3) == nil)
+    }
+}

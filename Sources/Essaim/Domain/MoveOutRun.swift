@@ -1,5 +1,6 @@
-/// A run of stored events decoded on a second thread, or why decoding stopped.
-typealias DecodedEvents = Result<EventRun, any Error>
+/// A run of stored events decoded on a second thread with the look-ups their
+/// fold starts with, or why decoding stopped.
+typealias DecodedEvents = Result<(events: EventRun, lookups: FoldLookups), any Error>
 
 /// Decoded events in log order, for a fold to take one at a time.
 typealias EventRun = MoveOutRun<RecordedEvent>

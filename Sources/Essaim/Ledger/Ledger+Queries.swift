@@ -147,17 +147,20 @@ extension Ledger {
                         guard try log.head() >= last else {
                             throw LedgerError(.storage, "the log changed under a replay (head \(try log.head()), expected \(last))")
                         }
-                        var run = EventRun(capacity: 4_096)
+                        var run = EventRun(capacity: 4_096), lookups = FoldLookups(capacity: 4_096)
                         var going = true
                         try log.forEachStored(from: first, through: last) { position, bytes in
-                            run.append(try RecordedEvent(stored: bytes, position: position))
+                            let event = try RecordedEvent(stored: bytes, position: position)
+                            lookups.add(event.event)
+                            run.append(event)
                             if run.isFull {
-                                going = publish(.success(run))
+                                going = publish(.success((run, lookups)))
                                 run = EventRun(capacity: 4_096)
+                                lookups = FoldLookups(capacity: 4_096)
                             }
                             return going
                         }
-                        if going && run.count > 0 { _ = publish(.success(run)) }
+                        if going && run.count > 0 { _ = publish(.success((run, lookups))) }
                     }
                 }
             } catch {

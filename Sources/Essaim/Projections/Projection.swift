@@ -21,6 +21,14 @@ public protocol Projection: Sendable {
 protocol EventFolder: AnyObject {
     func apply(_ event: borrowing RecordedEvent) throws
     func finish() throws
+    /// Called every `stride` events of a decoded run, before the event at
+    /// `index` is applied, with the look-ups of the run's events: a folder may
+    /// have what the next ones read loaded ahead (``Entities`` does).
+    func prefetch(_ lookups: FoldLookups, at index: Int, stride: Int)
+}
+
+extension EventFolder {
+    func prefetch(_ lookups: FoldLookups, at index: Int, stride: Int) {}
 }
 
 /// A projection that folds runs of events through a cache of its own (the
@@ -161,7 +169,15 @@ struct ProjectionSet: Sendable {
         }
         if let pipe = decoded?(first) {
             defer { pipe.stop() }
-            while let chunk = pipe.next() { try chunk.get().takeEach { try fold($0) } }
+            while let chunk = pipe.next() {
+                let (events, lookups) = try chunk.get()
+                var index = 0
+                try events.takeEach { event in
+                    if index % 8 == 0 { for run in runs { run.folder.prefetch(lookups, at: index, stride: 8) } }
+                    index += 1
+                    try fold(event)
+                }
+            }
         } else {
             try log.forEachStored(from: first, through: .max) { position, bytes in
                 try fold(RecordedEvent(stored: bytes, position: position))

@@ -9,6 +9,10 @@ protocol EntityCache: AnyObject {
     /// It may run on another thread than the fold's: the fold must not use the
     /// cache until it returns.
     func writeBack(chunk: Int, _ publish: (ProjectionWriteBatch) -> Bool) -> Bool
+    /// Asks the processor to load what the look-ups of this kind in `events`
+    /// of `lookups` read: their buckets, or (`entries`) the entries the buckets
+    /// point to.
+    func prefetch(_ lookups: FoldLookups, in events: Range<Int>, entries: Bool)
 }
 
 /// A write-back cache of one kind of entity record: records are decoded once,
@@ -95,6 +99,17 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
             entries[slot].dirty = true
         } else {
             _ = add(id, hash: hash, record, dirty: true)
+        }
+    }
+
+    func prefetch(_ lookups: FoldLookups, in events: Range<Int>, entries prefetchEntries: Bool) {
+        entries.withUnsafeBufferPointer { entries in
+            lookups.forEach(in: events) { kind, hash in
+                guard kind == self.kind else { return }
+                guard prefetchEntries else { return table.prefetch(hash: hash) }
+                guard let slot = table.firstSlot(hash: hash) else { return }
+                prefetchForWrite(entries.baseAddress! + slot, bytes: MemoryLayout<Entry>.stride)
+            }
         }
     }
 
@@ -287,6 +302,19 @@ final class Entities: EventFolder {
         applied += 1
         if applied % 4096 == 0 && cached > (held?.isHolding == true ? min(cacheBound, Self.heldBound) : cacheBound) {
             try writeBack()
+        }
+    }
+
+    /// Asks the processor to load, ahead of the fold, the buckets of the
+    /// look-ups of the events `stride` to `2 × stride` after `index` in
+    /// `lookups`, and the entries of those up to `stride` after it (whose
+    /// buckets were asked for before). Called every `stride` events, so that
+    /// the call's own cost is shared.
+    func prefetch(_ lookups: FoldLookups, at index: Int, stride: Int) {
+        for kind in FoldLookups.kinds {
+            guard let cache = caches[Int(kind.rawValue)] else { continue }
+            cache.prefetch(lookups, in: index + stride ..< index + 2 * stride, entries: false)
+            cache.prefetch(lookups, in: index ..< index + stride, entries: true)
         }
     }
 

@@ -250,6 +250,20 @@ struct SlotTable {
         }
     }
 
+    /// Asks the processor to load the bucket a look-up of `hash` starts at.
+    @inline(__always)
+    func prefetch(hash: UInt32) {
+        buckets.withUnsafeBufferPointer { buckets in
+            prefetchForWrite(buckets.baseAddress! + (Int(truncatingIfNeeded: hash) & (buckets.count - 1)), bytes: 1)
+        }
+    }
+
+    /// The first slot filed under `hash`: the one a look-up of an id with that
+    /// hash most likely finds (its key is not compared), or `nil`.
+    func firstSlot(hash: UInt32) -> Int? {
+        slot(hash: hash) { _ in true }
+    }
+
     /// Files `slot` (not filed yet) under `hash`.
     mutating func insert(hash: UInt32, slot: Int) {
         if (count + 1) * 4 > buckets.count * maxLoad { grow() }
