@@ -34,7 +34,7 @@ import Testing
             lookups.forEach(in: lookups.count ..< lookups.count + 8) { _, _ in past += 1 }
             #expect(past == 0)
         }
-        for kind in FoldLookups.kinds { #expect(named.contains { $0.kind == kind }, "no look-up of kind \(kind.rawValue)") }
+        for kind in [RecordKind.application, .company, .mentorship] { #expect(named.contains { $0.kind == kind }, "no look-up of kind \(kind.rawValue)") }
         for (kind, id) in named {
             let record: Any? = switch kind {
             case .application: try entities.applications.get(id)

@@ -9,10 +9,6 @@ protocol EntityCache: AnyObject {
     /// It may run on another thread than the fold's: the fold must not use the
     /// cache until it returns.
     func writeBack(chunk: Int, _ publish: (ProjectionWriteBatch) -> Bool) -> Bool
-    /// Asks the processor to load what the look-ups of this kind in `events`
-    /// of `lookups` read: their buckets, or (`entries`) the entries the buckets
-    /// point to.
-    func prefetch(_ lookups: FoldLookups, in events: Range<Int>, entries: Bool)
 }
 
 /// A write-back cache of one kind of entity record: records are decoded once,
@@ -102,14 +98,14 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
         }
     }
 
-    func prefetch(_ lookups: FoldLookups, in events: Range<Int>, entries prefetchEntries: Bool) {
+    /// Asks the processor to load what a look-up of an id whose hash is
+    /// `hash` reads: its bucket, or (`entry`) the entry the bucket points to.
+    @inline(__always)
+    func prefetch(hash: UInt32, entry: Bool) {
+        guard entry else { return table.prefetch(hash: hash) }
+        guard let slot = table.firstSlot(hash: hash) else { return }
         entries.withUnsafeBufferPointer { entries in
-            lookups.forEach(in: events) { kind, hash in
-                guard kind == self.kind else { return }
-                guard prefetchEntries else { return table.prefetch(hash: hash) }
-                guard let slot = table.firstSlot(hash: hash) else { return }
-                prefetchForWrite(entries.baseAddress! + slot, bytes: MemoryLayout<Entry>.stride)
-            }
+            prefetchForWrite(entries.baseAddress! + slot, bytes: MemoryLayout<Entry>.stride)
         }
     }
 
@@ -311,11 +307,21 @@ final class Entities: EventFolder {
     /// buckets were asked for before). Called every `stride` events, so that
     /// the call's own cost is shared.
     func prefetch(_ lookups: FoldLookups, at index: Int, stride: Int) {
-        for kind in FoldLookups.kinds {
-            guard let cache = caches[Int(kind.rawValue)] else { continue }
-            cache.prefetch(lookups, in: index + stride ..< index + 2 * stride, entries: false)
-            cache.prefetch(lookups, in: index ..< index + stride, entries: true)
+        // Each cache called as its own type: through `EntityCache`, the calls
+        // would run unspecialised and cost more than they save.
+        let (applications, companies, mentorships) = (applications, companies, mentorships)
+        func prefetch(_ events: Range<Int>, entries: Bool) {
+            lookups.forEach(in: events) { kind, hash in
+                switch kind {
+                case .application: applications.prefetch(hash: hash, entry: entries)
+                case .company: companies.prefetch(hash: hash, entry: entries)
+                case .mentorship: mentorships.prefetch(hash: hash, entry: entries)
+                default: break
+                }
+            }
         }
+        prefetch(index + stride ..< index + 2 * stride, entries: false)
+        prefetch(index ..< index + stride, entries: true)
     }
 
     private var cached: Int { created.reduce(0) { $0 + $1.count } }

@@ -7,16 +7,13 @@ import EssaimCSupport
 /// of hundreds of thousands of records misses the processor's caches twice,
 /// once for the table's bucket and once for the entry. Knowing the ids ahead,
 /// the fold asks for the buckets some events before it reaches them, and for
-/// the entries they point to a few events later (``Entities/prefetch(_:at:)``),
+/// the entries they point to a few events later (``Entities/prefetch(_:at:stride:)``),
 /// so that both are in cache when the event's own look-up runs.
 struct FoldLookups {
     /// Per event: where its look-ups end in `lookups` (they start where the previous event's end).
     private var ends: [UInt32] = []
     /// The record kind in the high half, the id's ``IDSlots/hash(_:)-(String)`` in the low half.
     private var lookups: [UInt64] = []
-
-    /// The kinds of record looked up (see ``DomainEvent/forEachFirstLookup(_:)``).
-    static let kinds: [RecordKind] = [.application, .company, .mentorship]
 
     init(capacity: Int) {
         ends.reserveCapacity(capacity)
