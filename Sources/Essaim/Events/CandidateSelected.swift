@@ -40,9 +40,9 @@ extension CandidateSelected: ApplicationEvent {
         if let cohort { try entities.cohorts.update(cohort) { $0.active += 1 } }
         if let company = newParticipant {
             var territory: String?
-            try entities.changeCompany(company) {
-                $0.participant = true
-                territory = $0.territory
+            try entities.changeCompany(company) { record, _ in
+                record.participant = true
+                territory = record.territory
             }
             if let territory { try entities.count(participantsIn: territory, by: 1) }
         }

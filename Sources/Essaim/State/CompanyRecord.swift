@@ -10,11 +10,14 @@ extension Entities {
     /// Records what an event says of `company` (each detail it gives replaces the
     /// one known: the latest event that gives a detail wins), then `change`.
     func describe(_ company: Company, _ change: (inout CompanyRecord) -> Void = { _ in }) throws {
-        try changeCompany(company.id, initial: { CompanyRecord(company) }) { record in
-            record.name = company.name
-            if let sector = company.sector { record.sector = sector }
-            if let territory = company.territory { record.territory = territory }
-            if let foundedOn = company.foundedOn { record.foundedOn = foundedOn.daysSinceEpoch }
+        try changeCompany(company.id, initial: { CompanyRecord(company) }) { record, created in
+            // A record just created holds these details already.
+            if !created {
+                record.name = company.name
+                if let sector = company.sector { record.sector = sector }
+                if let territory = company.territory { record.territory = territory }
+                if let foundedOn = company.foundedOn { record.foundedOn = foundedOn.daysSinceEpoch }
+            }
             change(&record)
         }
     }

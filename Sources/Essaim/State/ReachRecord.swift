@@ -104,13 +104,18 @@ extension Entities {
     /// Changes a company (created from `initial` when new) and keeps what depends
     /// on it up to date: the reach of its territory, of the territories above
     /// it and of every company, and, when it moves, its participants' count.
-    func changeCompany(_ id: String, initial: (() -> CompanyRecord)? = nil, _ change: (inout CompanyRecord) -> Void) throws {
+    /// `change` is told whether the record was just created from `initial`.
+    func changeCompany(_ id: String, initial: (() -> CompanyRecord)? = nil,
+                       _ change: (inout CompanyRecord, _ created: Bool) -> Void) throws {
         var old: (share: ReachShare, territory: String?, participant: Bool)?
-        var new: (share: ReachShare, territory: String?, applications: [String])?
+        var new: (share: ReachShare, territory: String?)?
+        // The applications of a participant that moved to another territory.
+        var moved: [String] = []
         try companies.modify(id, initial: initial) { record, created in
             if !created { old = (ReachShare(record), record.territory, record.participant) }
-            change(&record)
-            new = (ReachShare(record), record.territory, record.applications)
+            change(&record, created)
+            new = (ReachShare(record), record.territory)
+            if let old, old.participant, old.territory != record.territory { moved = record.applications }
         }
         guard let new else { return }
         if let old, old.territory == new.territory {
@@ -120,7 +125,7 @@ extension Entities {
         if let old { try spread(from: old.share, to: nil, over: old.territory) }
         try spread(from: nil, to: new.share, over: new.territory)
         if let old, old.participant {
-            let participations = try new.applications.filter { try applications.get($0)?.isParticipant == true }.count
+            let participations = try moved.filter { try applications.get($0)?.isParticipant == true }.count
             if let from = old.territory { try count(participantsIn: from, by: -participations) }
             if let to = new.territory { try count(participantsIn: to, by: participations) }
         }
