@@ -32,7 +32,9 @@ final class Transaction {
     /// Whether the commit releases the map's pages (``releaseMappedPagesAtCommit()``).
     private var releasingAtCommit = false
     /// Releases the map's pages on a second thread (``keepMappedPagesReleased()``).
-    private var releasing: (task: RepeatingTask, regions: [MappedRegion])?
+    private var releasing: RepeatingTask?
+    /// The map's regions, once read (``mappedRegions()``).
+    private var regions: [MappedRegion]?
     /// `true` for the write transaction.
     let isWrite: Bool
 
@@ -211,7 +213,7 @@ final class Transaction {
         releasingAtCommit = true
         guard releasing == nil, handle != nil else { return }
         let regions = mappedRegions()
-        releasing = (RepeatingTask(pausing: Self.releasePause) { Self.release(regions) }, regions)
+        releasing = RepeatingTask(pausing: Self.releasePause) { Self.release(regions) }
     }
 
     /// Stops the releases for the rest of the write, commit included, for a
@@ -233,9 +235,9 @@ final class Transaction {
 
     /// Stops the releases, and releases what was mapped in since the last one.
     private func stopReleasing() {
-        guard let (task, regions) = releasing.take() else { return }
+        guard let task = releasing.take() else { return }
         task.stop()
-        Self.release(regions)
+        Self.release(mappedRegions())
     }
 
     /// From here to the end of this write (its commit included) or to
@@ -281,8 +283,19 @@ final class Transaction {
     typealias MappedRegion = (address: UnsafeMutableRawPointer, length: Int, offset: Int)
 
     /// The regions of this process's address space that map the environment's
-    /// data file, each with the file offset it starts at.
+    /// data file, each with the file offset it starts at; read from the
+    /// process's maps on the first call only, as the map cannot move while
+    /// the transaction is open (a write-back releases the map every 32,768
+    /// records, and each read of the maps allocated enough for the allocator
+    /// to sort all the small blocks the fold had freed).
     func mappedRegions() -> [MappedRegion] {
+        if let regions { return regions }
+        let found = readMappedRegions()
+        regions = found
+        return found
+    }
+
+    private func readMappedRegions() -> [MappedRegion] {
         var envPath: UnsafePointer<CChar>?
         guard let env = mdb_txn_env(raw), mdb_env_get_path(env, &envPath) == 0, let envPath,
               let resolved = realpath(envPath, nil) else { return [] }
