@@ -237,7 +237,8 @@ final class Transaction {
     private func stopReleasing() {
         guard let task = releasing.take() else { return }
         task.stop()
-        Self.release(mappedRegions())
+        // Read when the releases began (the handle may be gone by now).
+        Self.release(regions ?? [])
     }
 
     /// From here to the end of this write (its commit included) or to
