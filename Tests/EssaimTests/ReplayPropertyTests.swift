@@ -187,15 +187,22 @@ import Testing
         #expect(try t.ledger.verify().passed)
     }
 
-    @Test("an event run hands each event over once, in order; after an error the rest stay in it")
-    func eventRun() throws {
+    /// The base world's stored events, and a full run of them.
+    private func storedRun() throws -> (stored: [RecordedEvent], run: EventRun) {
         let t = try TemporaryLedger()
         try t.importLines(baseWorld)
         let stored = try t.ledger.events()
         let run = EventRun(capacity: stored.count)
         for event in stored { run.append(event) }
+        return (stored, run)
+    }
+
+    private struct Stop: Error {}
+
+    @Test("an event run hands each event over once, in order; after an error the rest stay in it")
+    func eventRun() throws {
+        let (stored, run) = try storedRun()
         #expect(run.isFull && run.count == stored.count)
-        struct Stop: Error {}
         var seen: [RecordedEvent] = []
         #expect(throws: Stop.self) {
             try run.takeEach { event in
@@ -205,6 +212,25 @@ import Testing
         }
         run.takeEach { event in seen.append(copy event) }
         #expect(seen == stored)
+    }
+
+    @Test("an event run lends each event in order and keeps it; after an error it still holds them all")
+    func eventRunLends() throws {
+        let (stored, run) = try storedRun()
+        var lent: [RecordedEvent] = []
+        #expect(throws: Stop.self) {
+            try run.lendEach { event in
+                lent.append(copy event)
+                if lent.count == 3 { throw Stop() }
+            }
+        }
+        #expect(lent == Array(stored.prefix(3)))
+        lent = []
+        run.lendEach { event in lent.append(copy event) }
+        #expect(lent == stored)
+        var taken: [RecordedEvent] = []
+        run.takeEach { event in taken.append(copy event) }
+        #expect(taken == stored)
     }
 }
 

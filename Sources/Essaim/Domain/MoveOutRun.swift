@@ -41,6 +41,19 @@ final class MoveOutRun<Element>: @unchecked Sendable {
     }
 
     /// Calls `body` with each value not yet taken, in order, each moved out of
+    /// the run, lent, and moved back: the values stay in the run, to be freed
+    /// with it, by whichever thread lets go of it last (a fold lends a decoded
+    /// run's events, and the decoding thread, which allocated them, frees
+    /// them). Stops at the first error.
+    func lendEach(_ body: (borrowing Element) throws -> Void) rethrows {
+        for slot in elements + taken ..< elements + count {
+            let element = slot.move()
+            defer { slot.initialize(to: element) }
+            try body(element)
+        }
+    }
+
+    /// Calls `body` with each value not yet taken, in order, each moved out of
     /// the run and handed over; stops at the first error (the values after it stay).
     func takeEach(_ body: (consuming Element) throws -> Void) rethrows {
         while taken < count {

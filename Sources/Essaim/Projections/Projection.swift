@@ -172,7 +172,7 @@ struct ProjectionSet: Sendable {
             while let chunk = pipe.next() {
                 let (events, lookups) = try chunk.get()
                 var index = 0
-                try events.takeEach { event in
+                try events.lendEach { event in
                     if index % 8 == 0 { for run in runs { run.folder.prefetch(lookups, at: index, stride: 8) } }
                     index += 1
                     try fold(event)
