@@ -111,12 +111,14 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
 
     /// Changes the record in place, starting from `initial` when it is absent.
     func upsert(_ id: String, initial: () -> Record, _ change: (inout Record) -> Void) throws {
-        try withoutActuallyEscaping(initial) { initial in try modify(id, initial: initial) { record, _ in change(&record) } }
+        try modify(id, initial: initial) { record, _ in change(&record) }
     }
 
     /// Changes the record in place, telling `change` whether it was just created
-    /// from `initial`; without `initial`, does nothing when it is absent.
-    func modify(_ id: String, initial: (() -> Record)?, _ change: (inout Record, _ created: Bool) -> Void) throws {
+    /// from `initial`; does nothing when it is absent and `initial` gives `nil`.
+    /// (A closure that is not optional does not escape: the caller's values it
+    /// reads are not copied to the heap for each call.)
+    func modify(_ id: String, initial: () -> Record?, _ change: (inout Record, _ created: Bool) -> Void) throws {
         let slot = try slot(id)
         #if DEBUG
         changing = true
@@ -125,8 +127,8 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
         entries.withUnsafeMutableBufferPointer { entries in
             var created = false
             if entries[slot].record == nil {
-                guard let initial else { return }
-                entries[slot].record = initial()
+                guard let record = initial() else { return }
+                entries[slot].record = record
                 created = true
             }
             entries[slot].dirty = true

@@ -104,8 +104,9 @@ extension Entities {
     /// Changes a company (created from `initial` when new) and keeps what depends
     /// on it up to date: the reach of its territory, of the territories above
     /// it and of every company, and, when it moves, its participants' count.
-    /// `change` is told whether the record was just created from `initial`.
-    func changeCompany(_ id: String, initial: (() -> CompanyRecord)? = nil,
+    /// `change` is told whether the record was just created from `initial`
+    /// (without one, an absent company is left absent).
+    func changeCompany(_ id: String, initial: () -> CompanyRecord? = { nil },
                        _ change: (inout CompanyRecord, _ created: Bool) -> Void) throws {
         var old: (share: ReachShare, territory: String?, participant: Bool)?
         var new: (share: ReachShare, territory: String?)?
