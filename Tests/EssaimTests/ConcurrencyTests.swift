@@ -41,6 +41,50 @@ import Testing
         #expect(runs.count == stopped)
     }
 
+    @Test("a chunk pipe hands every chunk over in order; freed by its producer, the chunks the consumer is done with are freed on the producer's thread",
+          arguments: [false, true])
+    func chunkPipeFrees(freedByProducer: Bool) throws {
+        /// Where the chunks were freed, and the producer's thread.
+        final class Frees: @unchecked Sendable {
+            private let lock = NSLock()
+            private var producerThread: Thread?
+            private var byProducer = 0, elsewhere = 0
+            var counts: (byProducer: Int, elsewhere: Int) { lock.withLock { (byProducer, elsewhere) } }
+            func producing() { lock.withLock { producerThread = Thread.current } }
+            func freed() {
+                lock.withLock {
+                    if Thread.current == producerThread { byProducer += 1 } else { elsewhere += 1 }
+                }
+            }
+        }
+        final class Chunk {
+            let number: Int
+            let frees: Frees
+            init(_ number: Int, _ frees: Frees) { (self.number, self.frees) = (number, frees) }
+            deinit { frees.freed() }
+        }
+        let frees = Frees()
+        var received: [Int] = []
+        do {
+            let pipe = ChunkPipe<Chunk>(waiting: 2, freedByProducer: freedByProducer) { publish in
+                frees.producing()
+                for number in 0 ..< 200 where !publish(Chunk(number, frees)) { return }
+            }
+            while let chunk = pipe.next() { received.append(chunk.number) }
+            pipe.stop()
+        }
+        #expect(received == Array(0 ..< 200))
+        let (byProducer, elsewhere) = frees.counts
+        #expect(byProducer + elsewhere == 200)
+        if freedByProducer {
+            // The last few, handed over after the producer's last publish, are freed with the pipe.
+            #expect(byProducer >= 190)
+        } else {
+            // The consumer frees most (the producer frees one whose consumer let go before its publish returned).
+            #expect(elsewhere > 100)
+        }
+    }
+
     @Test("library: readers on four threads while one thread appends batches of 25; no reader sees part of a batch")
     func threads() throws {
         let t = try TemporaryLedger()

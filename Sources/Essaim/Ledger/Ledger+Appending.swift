@@ -114,9 +114,8 @@ extension Ledger {
                     // large write decides from it whether to hold its ids for its end.
                     batch.expect(events: Int(Double(total) * Double(chunk.lines) / Double(chunk.bytes)))
                 }
-                try chunk.events.takeEach { decoded in
-                    let (line, prepared) = (decoded.line, decoded.prepared)
-                    try batch.add(decoded.takeEvent(), line: line, source: chunk.source, prepared: prepared)
+                try chunk.events.lendEach { decoded in
+                    try batch.add(decoded.event, line: decoded.line, source: chunk.source, prepared: decoded.prepared)
                 }
                 if let stop = chunk.stop { throw stop }
                 if chunk.lines / 10_000 > reported {

@@ -23,9 +23,24 @@ final class ChunkPipe<Chunk>: @unchecked Sendable {
     private var finished = false
     private var stopped = false
     private var thread: pthread_t?
+    /// Whether chunks the consumer is done with are freed by the producer.
+    private let freedByProducer: Bool
+    /// The chunk handed over last, kept until the consumer asks for the next
+    /// (by then it has let go of it), when it moves to `spent`.
+    private var handedOver: Chunk?
+    /// Chunks the consumer is done with, for the producer to free.
+    private var spent: [Chunk] = []
 
-    init(waiting: Int, onSecondThread: Bool = true, _ produce: @escaping Producer) {
+    /// A pipe of at most `waiting` chunks. With `freedByProducer`, the chunks
+    /// are freed on the producer's thread once the consumer is done with them
+    /// (it is when it asks for the next), at the producer's next publish,
+    /// rather than by the consumer: memory that one thread allocates and
+    /// another frees costs the freeing thread glibc's locking and
+    /// consolidation of the other's arena. A consumer that moves the chunk's
+    /// contents out frees them itself all the same.
+    init(waiting: Int, onSecondThread: Bool = true, freedByProducer: Bool = false, _ produce: @escaping Producer) {
         self.waiting = waiting
+        self.freedByProducer = freedByProducer
         self.produce = produce
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&changed, nil)
@@ -47,10 +62,12 @@ final class ChunkPipe<Chunk>: @unchecked Sendable {
         if thread == nil && !finished { run() }
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
+        if let done = handedOver.take() { spent.append(done) }
         while ready.isEmpty && !finished { pthread_cond_wait(&changed, &mutex) }
         guard !ready.isEmpty else { return nil }
         // At most `waiting` chunks: moving them down costs nothing.
         let chunk = ready.removeFirst()
+        if freedByProducer && thread != nil { handedOver = chunk }
         pthread_cond_broadcast(&changed)
         return chunk
     }
@@ -68,6 +85,7 @@ final class ChunkPipe<Chunk>: @unchecked Sendable {
     }
 
     private func publish(_ chunk: Chunk) -> Bool {
+        if freedByProducer { freeSpent() }
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
         // Without a second thread there is no one to wait for.
@@ -76,6 +94,16 @@ final class ChunkPipe<Chunk>: @unchecked Sendable {
         ready.append(chunk)
         pthread_cond_broadcast(&changed)
         return true
+    }
+
+    /// Frees, on the calling (producer's) thread, the chunks the consumer is done with.
+    private func freeSpent() {
+        pthread_mutex_lock(&mutex)
+        let done = spent
+        spent.removeAll()
+        pthread_mutex_unlock(&mutex)
+        // Freed here, out of the lock.
+        withExtendedLifetime(done) {}
     }
 
     private func run() {
