@@ -66,6 +66,19 @@ import Testing
         #expect(try none.ledger.roster(cohort: "C").members[0].attendanceRate == nil)
     }
 
+    @Test("roster: an attendee listed twice in one session counts once, in a short list and in a long one")
+    func attendeeListedTwice() throws {
+        let t = try world([
+            session("S1", "2021-06-01", ["A1", "A1"]),
+            select("A2", "2021-06-02"),
+            session("S2", "2021-06-03", Array(repeating: "A1", count: 20) + Array(repeating: "A2", count: 13)),
+        ])
+        let r = try t.ledger.roster(cohort: "C")
+        #expect(r.members.map(\.application) == ["A1", "A2"])
+        #expect(r.members.map(\.sessionsAttended) == [2, 1])
+        #expect(try t.ledger.verify().passed)
+    }
+
     @Test("roster: withdrawn members stay listed; order is selectedOn, then selection position")
     func membersOrder() throws {
         let t = try world([

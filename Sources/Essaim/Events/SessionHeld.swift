@@ -94,16 +94,24 @@ extension SessionHeld: CatalogueEvent {
         try entities.cohorts.update(cohort) {
             $0.sessions.append(SessionRecord(day: context.day, position: context.position, attendees: attendees))
         }
-        // An attendee listed twice counts once (a short list is searched, a long one hashed).
-        var seen = attendees.count > 32 ? IDMap<Void>(capacity: attendees.count) : nil
-        for (index, attendee) in attendees.enumerated() {
-            if seen != nil {
-                guard seen![attendee] == nil else { continue }
-                seen!.insert(attendee, ())
-            } else if attendees[..<index].contains(attendee) {
-                continue
+        // An attendee listed twice counts once: a long list is hashed, a short
+        // one searched, comparing ids only where their hashes are equal (the
+        // hash also serves the look-up).
+        guard attendees.count <= 32 else {
+            var seen = IDMap<Void>(capacity: attendees.count)
+            for attendee in attendees where seen[attendee] == nil {
+                seen.insert(attendee, ())
+                try entities.applications.update(attendee) { $0.sessionsAttended += 1 }
             }
-            try entities.applications.update(attendee) { $0.sessionsAttended += 1 }
+            return
+        }
+        try withUnsafeTemporaryAllocation(of: UInt32.self, capacity: attendees.count) { hashes in
+            for (index, attendee) in attendees.enumerated() {
+                let hash = IDSlots.hash(attendee)
+                hashes[index] = hash
+                if (0 ..< index).contains(where: { hashes[$0] == hash && attendees[$0] == attendee }) { continue }
+                try entities.applications.update(attendee, hash: hash) { $0.sessionsAttended += 1 }
+            }
         }
     }
 }

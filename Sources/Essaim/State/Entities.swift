@@ -70,11 +70,11 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
         return slot
     }
 
-    private func slot(_ id: String) throws -> Int {
+    private func slot(_ id: String, hash: UInt32? = nil) throws -> Int {
         #if DEBUG
         precondition(!changing, "a change of a \(Record.self) reached back into its own cache")
         #endif
-        let hash = IDSlots.hash(id)
+        let hash = hash ?? IDSlots.hash(id)
         if let slot = find(id, hash: hash) { return slot }
         let record = load ? try ReadModelRecords(store: store).get(kind, id, as: Record.self) : nil
         return add(id, hash: hash, record, dirty: false)
@@ -136,9 +136,10 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
         }
     }
 
-    /// Changes a record in place; does nothing when it is absent.
-    func update(_ id: String, _ change: (inout Record) -> Void) throws {
-        let slot = try slot(id)
+    /// Changes a record in place; does nothing when it is absent. `hash`, when
+    /// given, is the id's ``IDSlots/hash(_:)-(String)``, which the caller has.
+    func update(_ id: String, hash: UInt32? = nil, _ change: (inout Record) -> Void) throws {
+        let slot = try slot(id, hash: hash)
         #if DEBUG
         changing = true
         defer { changing = false }
