@@ -76,12 +76,11 @@ import Testing
         #expect(received == Array(0 ..< 200))
         let (byProducer, elsewhere) = frees.counts
         #expect(byProducer + elsewhere == 200)
+        // Without, whichever thread lets go last frees a chunk (the producer, when
+        // the consumer was done before its publish returned): nothing to expect.
         if freedByProducer {
             // The last few, handed over after the producer's last publish, are freed with the pipe.
             #expect(byProducer >= 190)
-        } else {
-            // The consumer frees most (the producer frees one whose consumer let go before its publish returned).
-            #expect(elsewhere > 100)
         }
     }
 

@@ -214,6 +214,40 @@ import Testing
         #expect(seen == stored)
     }
 
+    @Test("a run made from a room frees its values and gives the room back; the next run takes it; at most `kept` are kept")
+    func runRoom() {
+        final class Freed: @unchecked Sendable { var count = 0 }
+        final class Value {
+            let freed: Freed
+            init(_ freed: Freed) { self.freed = freed }
+            deinit { freed.count += 1 }
+        }
+        let freed = Freed()
+        let room = RunRoom<Value>(capacity: 3)
+        do {
+            let run = MoveOutRun(room: room)
+            for _ in 0 ..< 3 { run.append(Value(freed)) }
+            #expect(run.isFull)
+            var lent = 0
+            run.lendEach { _ in lent += 1 }
+            #expect(lent == 3 && freed.count == 0)
+        }
+        #expect(freed.count == 3 && room.keptCount == 1)
+        do {
+            let run = MoveOutRun(room: room)
+            #expect(room.keptCount == 0 && run.count == 0)
+            run.append(Value(freed))
+            run.takeEach { _ in }
+            #expect(freed.count == 4)
+        }
+        #expect(room.keptCount == 1)
+        do {
+            let runs = (0 ..< RunRoom<Value>.kept + 3).map { _ in MoveOutRun(room: room) }
+            #expect(room.keptCount == 0 && runs.count == RunRoom<Value>.kept + 3)
+        }
+        #expect(room.keptCount == RunRoom<Value>.kept)
+    }
+
     @Test("an event run lends each event in order and keeps it; after an error it still holds them all")
     func eventRunLends() throws {
         let (stored, run) = try storedRun()

@@ -1,18 +1,24 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A run of stored events decoded on a second thread with the look-ups their
 /// fold starts with, or why decoding stopped.
 typealias DecodedEvents = Result<(events: EventRun, lookups: FoldLookups), any Error>
 
-/// Decoded events in log order, for a fold to take one at a time.
+/// Decoded events in log order, for a fold to borrow one at a time.
 typealias EventRun = MoveOutRun<RecordedEvent>
 
-/// Values in order that a consumer takes one at a time, each moved out of the
-/// run rather than copied: a copy of a decoded event retains each of its
-/// strings and arrays, and releases them again after use (8 % of a replay's
-/// folding thread). An array's elements cannot be moved out, and one passed
-/// where it lies, borrowed, is still copied.
+/// Values in order that a consumer takes or borrows one at a time, each moved
+/// out of the run rather than copied (and, borrowed, moved back): a copy of
+/// a decoded event retains each of its strings and arrays, and releases them
+/// again after use (8 % of a replay's folding thread). An array's elements
+/// cannot be moved out, and one passed where it lies, borrowed, is still
+/// copied.
 ///
 /// One thread fills it, then hands it over (``ChunkPipe``) to the one that
-/// takes the values; never both at once.
+/// takes or borrows the values; never both at once. Values lent are freed
+/// with the run, by whichever thread lets go of it last.
 final class MoveOutRun<Element>: @unchecked Sendable {
     private let elements: UnsafeMutablePointer<Element>
     private let capacity: Int
@@ -20,15 +26,27 @@ final class MoveOutRun<Element>: @unchecked Sendable {
     private(set) var count = 0
     private var taken = 0
 
+    /// Where the room came from, and goes back to, when it is a ``RunRoom``'s.
+    private let room: RunRoom<Element>?
+
     /// An empty run with room for `capacity` values.
     init(capacity: Int) {
         self.capacity = capacity
         elements = .allocate(capacity: capacity)
+        room = nil
+    }
+
+    /// An empty run with room for `room.capacity` values, taken from `room`
+    /// (and given back to it when the run is freed).
+    init(room: RunRoom<Element>) {
+        capacity = room.capacity
+        elements = room.take()
+        self.room = room
     }
 
     deinit {
         (elements + taken).deinitialize(count: count - taken)
-        elements.deallocate()
+        if let room { room.give(elements) } else { elements.deallocate() }
     }
 
     var isFull: Bool { count == capacity }
@@ -61,5 +79,55 @@ final class MoveOutRun<Element>: @unchecked Sendable {
             taken += 1
             try body(element)
         }
+    }
+}
+
+/// Room for runs of one size, kept when a run is freed for the next run made
+/// from it: a run of decoded events takes about a megabyte, which the
+/// allocator would map afresh for each run and give back to the system when
+/// it is freed, every page faulting in again (a fifth of a replay's decoding
+/// thread). Keeps at most ``kept`` runs' room; any thread may free a run.
+final class RunRoom<Element>: @unchecked Sendable {
+    /// Values each run has room for.
+    let capacity: Int
+    private var mutex = pthread_mutex_t()
+    private var free: [UnsafeMutablePointer<Element>] = []
+
+    /// Runs' room kept at most: what a ``ChunkPipe`` holds at once, with the
+    /// run being filled and those being freed.
+    static var kept: Int { 8 }
+
+    /// Runs' room kept now, for the next runs.
+    var keptCount: Int {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return free.count
+    }
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        pthread_mutex_init(&mutex, nil)
+    }
+
+    deinit {
+        for elements in free { elements.deallocate() }
+        pthread_mutex_destroy(&mutex)
+    }
+
+    /// Room for a run: kept room, or new.
+    fileprivate func take() -> UnsafeMutablePointer<Element> {
+        pthread_mutex_lock(&mutex)
+        let kept = free.popLast()
+        pthread_mutex_unlock(&mutex)
+        return kept ?? .allocate(capacity: capacity)
+    }
+
+    /// Keeps a freed run's room (its values already freed), or frees it past ``kept``.
+    fileprivate func give(_ elements: UnsafeMutablePointer<Element>) {
+        pthread_mutex_lock(&mutex)
+        let keep = free.count < Self.kept
+        if keep { free.append(elements) }
+        pthread_mutex_unlock(&mutex)
+        if !keep { elements.deallocate() }
     }
 }

@@ -52,6 +52,7 @@ final class ImportDecoder {
 
     private static func decode(_ paths: [String], _ publish: (Chunk) -> Bool) {
         var lines = 0, bytesBefore = 0
+        let room = RunRoom<Decoded>(capacity: chunkSize)
         for path in paths {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
@@ -61,7 +62,7 @@ final class ImportDecoder {
             }
             defer { close(fd) }
             var reader = LineReader(fd: fd, maximumLength: EventLine.maximumLength)
-            var events = MoveOutRun<Decoded>(capacity: chunkSize)
+            var events = MoveOutRun(room: room)
             var number = 0
             var tape = JSONTape()
             do {
@@ -79,7 +80,7 @@ final class ImportDecoder {
                     }
                     if events.isFull {
                         guard publish(Chunk(source: path, events: events, lines: lines, bytes: bytesBefore + reader.bytesRead)) else { return }
-                        events = MoveOutRun(capacity: chunkSize)
+                        events = MoveOutRun(room: room)
                     }
                 }
             } catch {

@@ -152,7 +152,8 @@ extension Ledger {
                         guard try log.head() >= last else {
                             throw LedgerError(.storage, "the log changed under a replay (head \(try log.head()), expected \(last))")
                         }
-                        var run = EventRun(capacity: 4_096), lookups = FoldLookups(capacity: 4_096)
+                        let room = RunRoom<RecordedEvent>(capacity: 4_096)
+                        var run = EventRun(room: room), lookups = FoldLookups(capacity: 4_096)
                         var going = true
                         try log.forEachStored(from: first, through: last) { position, bytes in
                             let event = try RecordedEvent(stored: bytes, position: position)
@@ -160,7 +161,7 @@ extension Ledger {
                             run.append(event)
                             if run.isFull {
                                 going = publish(.success((run, lookups)))
-                                run = EventRun(capacity: 4_096)
+                                run = EventRun(room: room)
                                 lookups = FoldLookups(capacity: 4_096)
                             }
                             return going
