@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import Synchronization
 
 /// A run of stored events decoded on a second thread with the look-ups their
 /// fold starts with, or why decoding stopped.
@@ -90,44 +88,40 @@ final class MoveOutRun<Element>: @unchecked Sendable {
 final class RunRoom<Element>: @unchecked Sendable {
     /// Values each run has room for.
     let capacity: Int
-    private var mutex = pthread_mutex_t()
-    private var free: [UnsafeMutablePointer<Element>] = []
+    /// The room of runs freed, by address (a pointer is not `Sendable`).
+    private let free = Mutex<[UInt]>([])
 
     /// Runs' room kept at most: what a ``ChunkPipe`` holds at once, with the
     /// run being filled and those being freed.
     static var kept: Int { 8 }
 
     /// Runs' room kept now, for the next runs.
-    var keptCount: Int {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return free.count
-    }
+    var keptCount: Int { free.withLock { $0.count } }
 
     init(capacity: Int) {
         self.capacity = capacity
-        pthread_mutex_init(&mutex, nil)
     }
 
     deinit {
-        for elements in free { elements.deallocate() }
-        pthread_mutex_destroy(&mutex)
+        for address in free.withLock({ $0 }) { Self.pointer(address).deallocate() }
     }
 
     /// Room for a run: kept room, or new.
     fileprivate func take() -> UnsafeMutablePointer<Element> {
-        pthread_mutex_lock(&mutex)
-        let kept = free.popLast()
-        pthread_mutex_unlock(&mutex)
-        return kept ?? .allocate(capacity: capacity)
+        free.withLock { $0.popLast() }.map(Self.pointer) ?? .allocate(capacity: capacity)
     }
 
     /// Keeps a freed run's room (its values already freed), or frees it past ``kept``.
     fileprivate func give(_ elements: UnsafeMutablePointer<Element>) {
-        pthread_mutex_lock(&mutex)
-        let keep = free.count < Self.kept
-        if keep { free.append(elements) }
-        pthread_mutex_unlock(&mutex)
-        if !keep { elements.deallocate() }
+        let kept = free.withLock { free in
+            guard free.count < Self.kept else { return false }
+            free.append(UInt(bitPattern: elements))
+            return true
+        }
+        if !kept { elements.deallocate() }
+    }
+
+    private static func pointer(_ address: UInt) -> UnsafeMutablePointer<Element> {
+        UnsafeMutablePointer(bitPattern: address)!
     }
 }
