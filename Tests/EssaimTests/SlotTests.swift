@@ -99,6 +99,50 @@ import Testing
         // Emptied, it reads each record back from the store.
         for (index, id) in Self.ids.enumerated() { #expect(try cache.get(id) == CountRecord(count: index + 1)) }
     }
+
+    @Test("a write-back through spare batches fills each batch anew, to the chunk, and writes every record once")
+    func writeBackThroughSpares() throws {
+        let store = MemoryProjectionStore()
+        let cache = RecordCache<CountRecord>(.participants, store, load: false)
+        for index in 0 ..< 1_050 { cache.put("company-\(index)", CountRecord(count: index)) }
+        let spares = SpareBatches()
+        #expect(spares.take() == nil)
+        var counts: [Int] = []
+        #expect(cache.writeBack(chunk: 100, spares: spares) { batch in
+            counts.append(batch.count)
+            try? store.write(batch)
+            var spent = batch
+            spent.removeAll()
+            spares.give(spent)
+            return true
+        })
+        #expect(counts == Array(repeating: 100, count: 10) + [50])
+        #expect(store.allEntries.count == 1_050)
+        for index in 0 ..< 1_050 { #expect(try cache.get("company-\(index)") == CountRecord(count: index)) }
+        #expect(spares.take()?.count == 0)
+    }
+
+    @Test("a batch in key order tells what comes ahead: the value twice as far, then the one as far, before each record")
+    func sortedLookAhead() {
+        var batch = ProjectionWriteBatch(records: 10)
+        // Added out of order: the look-ahead follows the key order.
+        for n in [5, 0, 9, 3, 7, 1, 8, 2, 6, 4] {
+            [UInt8(n)].withUnsafeBytes { key in batch.add(key: key) { $0.u8(UInt8(100 + n)) } }
+        }
+        var seen: [String] = []
+        batch.forEachSorted(ahead: 3, upcoming: { value, far in
+            seen.append("\(far ? "far" : "near") \(value[0] - 100)")
+        }) { key, value in
+            seen.append("record \(key[0]) \(value[0] - 100)")
+        }
+        var expected: [String] = []
+        for n in 0 ..< 10 {
+            if n + 6 < 10 { expected.append("far \(n + 6)") }
+            if n + 3 < 10 { expected.append("near \(n + 3)") }
+            expected.append("record \(n) \(n)")
+        }
+        #expect(seen == expected)
+    }
 }
 
 extension SlotTests {

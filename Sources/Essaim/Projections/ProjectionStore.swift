@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// Where a projection keeps its read model: an ordered key–value space of its own.
 ///
@@ -104,6 +105,12 @@ struct ProjectionWriteBatch {
 
     var count: Int { entries.count }
 
+    /// Forgets every record, keeping the room they took (for a batch to come).
+    mutating func removeAll() {
+        buffer.removeAll()
+        entries.removeAll(keepingCapacity: true)
+    }
+
     /// Bytes of the keys and values added.
     var byteCount: Int { buffer.bytes.count }
 
@@ -140,16 +147,25 @@ struct ProjectionWriteBatch {
     }
 
     /// Sorts the records and calls `body` with each key and value in key order
-    /// (bytes compared as LMDB compares keys).
-    mutating func forEachSorted(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) rethrows {
+    /// (bytes compared as LMDB compares keys). With `ahead` above 0, before
+    /// each record, calls `upcoming` with the value `2 × ahead` records further
+    /// on (`far`), then with the one `ahead` further on, if any: to ask, in
+    /// two steps, for what `body` will read then.
+    mutating func forEachSorted(ahead: Int = 0, upcoming: (_ value: UnsafeRawBufferPointer, _ far: Bool) -> Void = { _, _ in },
+                                _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) rethrows {
         try buffer.bytes.withUnsafeBytes { bytes in
             func key(_ e: Entry) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[Int(e.key)..<Int(e.value)]) }
+            func value(_ e: Entry) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[Int(e.value)..<Int(e.end)]) }
             if !inKeyOrder {
                 for index in entries.indices { entries[index].prefix = Self.prefix(key(entries[index])) }
                 entries.sort { a, b in a.prefix != b.prefix ? a.prefix < b.prefix : Self.precedes(key(a), key(b)) }
             }
-            for e in entries {
-                try body(key(e), UnsafeRawBufferPointer(rebasing: bytes[Int(e.value)..<Int(e.end)]))
+            for index in entries.indices {
+                if ahead > 0 {
+                    if index + 2 * ahead < entries.count { upcoming(value(entries[index + 2 * ahead]), true) }
+                    if index + ahead < entries.count { upcoming(value(entries[index + ahead]), false) }
+                }
+                try body(key(entries[index]), value(entries[index]))
             }
         }
     }
@@ -167,6 +183,21 @@ struct ProjectionWriteBatch {
         let common = min(a.count, b.count)
         let order = common == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, common)
         return order != 0 ? order < 0 : a.count < b.count
+    }
+}
+
+/// Batches written and emptied, kept for the next ones to fill: a write-back's
+/// batch takes megabytes, which the allocator would otherwise map afresh for
+/// each batch, every page faulting in, and give back once it is written.
+final class SpareBatches: Sendable {
+    private let spares = Mutex<[ProjectionWriteBatch]>([])
+
+    /// A batch emptied before, or `nil`.
+    func take() -> ProjectionWriteBatch? { spares.withLock { $0.popLast() } }
+
+    /// Keeps an empty batch for a later ``take()``.
+    func give(_ batch: ProjectionWriteBatch) {
+        spares.withLock { $0.append(batch) }
     }
 }
 

@@ -77,6 +77,12 @@ struct CompanyRecord: StoredRecord, Equatable {
         closedOn = try r.optionalZigzag()
     }
 
+    mutating func prefetchParts() {
+        prefetchText(name)
+        prefetchElements(networks)
+        prefetchElements(applications)
+    }
+
     func encode(to w: inout ByteWriter) {
         w.text(name); w.optionalText(sector); w.optionalText(territory); w.optionalZigzag(foundedOn)
         w.texts(networks)

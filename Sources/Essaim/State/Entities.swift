@@ -2,13 +2,14 @@
 protocol EntityCache: AnyObject {
     var kind: RecordKind { get }
     var count: Int { get }
-    /// Encodes the changed records in key order, `chunk` records to a batch,
-    /// hands each batch to `publish`, and empties the cache (later misses read
-    /// the store). Stops early, returning `false`, when `publish` does.
+    /// Encodes the changed records in key order, `chunk` records to a batch
+    /// (one from `spares` when it has one), hands each batch to `publish`, and
+    /// empties the cache (later misses read the store). Stops early,
+    /// returning `false`, when `publish` does.
     ///
     /// It may run on another thread than the fold's: the fold must not use the
     /// cache until it returns.
-    func writeBack(chunk: Int, _ publish: (ProjectionWriteBatch) -> Bool) -> Bool
+    func writeBack(chunk: Int, spares: SpareBatches?, _ publish: (ProjectionWriteBatch) -> Bool) -> Bool
 }
 
 /// A write-back cache of one kind of entity record: records are decoded once,
@@ -157,30 +158,49 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
     @_specialize(where Record == CompanyRecord)
     @_specialize(where Record == ApplicationRecord)
     @_specialize(where Record == MarkerRecord)
-    func writeBack(chunk: Int, _ publish: (ProjectionWriteBatch) -> Bool) -> Bool {
+    func writeBack(chunk: Int, spares: SpareBatches? = nil, _ publish: (ProjectionWriteBatch) -> Bool) -> Bool {
         defer { empty() }
         // The changed records' keys, sorted once, each with its record's slot
         // (4 bytes, big-endian); the records are then encoded in that order.
-        var order = ProjectionWriteBatch(records: entries.reduce(0) { $0 + ($1.dirty ? 1 : 0) })
+        // (By index: passed to a closure, each entry would be copied, its strings retained.)
+        var order = ProjectionWriteBatch(records: entries.indices.reduce(0) { $0 + (entries[$1].dirty ? 1 : 0) })
         // A changed record is never `nil` (`put`, `modify` and `update` set a record when they mark it).
         for slot in entries.indices where entries[slot].dirty { order.add(kind, entries[slot].id) { $0.u32(UInt32(slot)) } }
-        var batch = ProjectionWriteBatch(records: min(chunk, order.count), inKeyOrder: true)
+        let records = min(chunk, order.count)
+        func newBatch() -> ProjectionWriteBatch {
+            spares?.take() ?? ProjectionWriteBatch(records: records, inKeyOrder: true)
+        }
+        var batch = newBatch()
         var going = true
         entries.withUnsafeMutableBufferPointer { entries in
-            order.forEachSorted { key, value in
+            func slot(_ value: UnsafeRawBufferPointer) -> Int { value.reduce(0) { $0 << 8 | Int($1) } }
+            // In key order, the records lie anywhere in memory: each is asked
+            // for some records ahead, then what it points to (its arrays), so
+            // that encoding it and moving it out do not wait on memory.
+            order.forEachSorted(ahead: Self.encodeAhead, upcoming: { value, far in
+                let entry = entries.baseAddress! + slot(value)
+                if far {
+                    prefetchForWrite(entry, bytes: MemoryLayout<Entry>.stride)
+                } else {
+                    entry.pointee.record?.prefetchParts()
+                }
+            }) { key, value in
                 guard going else { return }
-                let slot = value.reduce(0) { $0 << 8 | Int($1) }
                 // Moved out (no copy of its strings and arrays): the cache is emptied next.
-                guard let record = entries[slot].record.take() else { return }
+                guard let record = entries[slot(value)].record.take() else { return }
                 batch.add(key: key) { record.encode(to: &$0) }
                 if batch.count == chunk {
                     going = publish(batch)
-                    batch = ProjectionWriteBatch(records: chunk, inKeyOrder: true)
+                    batch = newBatch()
                 }
             }
         }
         return going && (batch.count == 0 || publish(batch))
     }
+
+    /// Records ahead of the one encoded whose parts a write-back asks for
+    /// (and twice as far, their entries).
+    static var encodeAhead: Int { 6 }
 
     /// Forgets every record, keeping the room they took; later misses read the store.
     private func empty() {
@@ -385,10 +405,11 @@ final class Entities: EventFolder {
                 before += cache.count
             }
         }
+        let spares = SpareBatches()
         func encoding(_ caches: ArraySlice<any EntityCache>) -> ChunkPipe<ProjectionWriteBatch>.Producer {
             { publish in
                 var going = true
-                for cache in caches where going { going = cache.writeBack(chunk: Self.writeBackChunk, publish) }
+                for cache in caches where going { going = cache.writeBack(chunk: Self.writeBackChunk, spares: spares, publish) }
             }
         }
         let first = ChunkPipe(waiting: 2, onSecondThread: concurrent, encoding(created[..<split]))
@@ -398,7 +419,11 @@ final class Entities: EventFolder {
             second.stop()
         }
         for pipe in [first, second] {
-            while let batch = pipe.next() { try store.write(batch) }
+            while var batch = pipe.next() {
+                try store.write(batch)
+                batch.removeAll()
+                spares.give(batch)
+            }
         }
         load = true
     }

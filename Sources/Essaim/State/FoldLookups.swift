@@ -79,3 +79,25 @@ func prefetchForWrite(_ address: UnsafeRawPointer, bytes: Int) {
     let first = Int(bitPattern: address) & ~63, end = Int(bitPattern: address) + bytes
     for line in stride(from: first, to: end, by: 64) { essaim_prefetch_for_write(UnsafeRawPointer(bitPattern: line)) }
 }
+
+/// Asks the processor to load, for a write soon, the header of `array`'s
+/// storage (where a copy changes the reference count) and its first
+/// elements: a hint, never a fault.
+@inline(__always)
+func prefetchElements<Element>(_ array: [Element]) {
+    array.withUnsafeBufferPointer { elements in
+        guard let base = elements.baseAddress else { return }
+        let header = 32
+        prefetchForWrite(UnsafeRawPointer(base) - header,
+                         bytes: header + min(elements.count * MemoryLayout<Element>.stride, 96))
+    }
+}
+
+/// Asks the processor to load the first bytes of `text` when they lie
+/// outside the string itself (more than 15 bytes of UTF-8): a hint.
+@inline(__always)
+func prefetchText(_ text: String) {
+    _ = text.utf8.withContiguousStorageIfAvailable { bytes in
+        if let base = bytes.baseAddress { essaim_prefetch_for_write(base) }
+    }
+}

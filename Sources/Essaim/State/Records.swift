@@ -51,9 +51,16 @@ struct RecordKind: Hashable, Sendable {
 protocol StoredRecord {
     init(from r: inout ByteReader) throws
     func encode(to w: inout ByteWriter)
+    /// Asks the processor to load what ``encode(to:)`` reads beyond the
+    /// record's own bytes (its arrays' elements); nothing by default.
+    /// Mutating, so that a record in an optional is reached in place, where
+    /// a call on a copy would retain and release its strings and arrays.
+    mutating func prefetchParts()
 }
 
 extension StoredRecord {
+    mutating func prefetchParts() {}
+
     var storedBytes: [UInt8] {
         var w = ByteWriter(capacity: 64)
         encode(to: &w)
@@ -424,6 +431,13 @@ struct ApplicationRecord: StoredRecord, Equatable {
         if flags & 1 != 0 { createdOn = try r.zigzag() }
         milestones = try r.texts()
         segments = try r.texts()
+    }
+
+    mutating func prefetchParts() {
+        prefetchText(cohort)
+        prefetchText(company)
+        prefetchElements(milestones)
+        prefetchElements(segments)
     }
 
     func encode(to w: inout ByteWriter) {

@@ -6,6 +6,9 @@ struct ByteWriter {
 
     init(capacity: Int = 64) { bytes.reserveCapacity(capacity) }
 
+    /// Forgets the bytes written, keeping their room.
+    mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
+
     mutating func u8(_ v: UInt8) { bytes.append(v) }
 
     mutating func u16(_ v: UInt16) { bytes.append(UInt8(v >> 8)); bytes.append(UInt8(v & 0xFF)) }
@@ -25,6 +28,9 @@ struct ByteWriter {
     /// A string's UTF-8 bytes, without a length (a key's last part): copied at
     /// once rather than a code unit at a time.
     mutating func utf8(_ s: String) {
+        // In place when the string is contiguous (always, for a native one):
+        // `withUTF8` needs a mutable copy, which retains it.
+        if s.utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) != nil { return }
         var s = s
         s.withUTF8 { bytes.append(contentsOf: $0) }
     }
