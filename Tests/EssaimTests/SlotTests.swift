@@ -130,15 +130,15 @@ import Testing
             [UInt8(n)].withUnsafeBytes { key in batch.add(key: key) { $0.u8(UInt8(100 + n)) } }
         }
         var seen: [String] = []
-        batch.forEachSorted(ahead: 3, upcoming: { value, far in
-            seen.append("\(far ? "far" : "near") \(value[0] - 100)")
+        batch.forEachSorted(ahead: 3, upcoming: { key, value, far in
+            seen.append("\(far ? "far" : "near") \(key[0]) \(value[0] - 100)")
         }) { key, value in
             seen.append("record \(key[0]) \(value[0] - 100)")
         }
         var expected: [String] = []
         for n in 0 ..< 10 {
-            if n + 6 < 10 { expected.append("far \(n + 6)") }
-            if n + 3 < 10 { expected.append("near \(n + 3)") }
+            if n + 6 < 10 { expected.append("far \(n + 6) \(n + 6)") }
+            if n + 3 < 10 { expected.append("near \(n + 3) \(n + 3)") }
             expected.append("record \(n) \(n)")
         }
         #expect(seen == expected)

@@ -42,8 +42,12 @@ final class Cursor {
 
     /// The first value of exactly `key` (tables of sorted duplicates), or `nil`.
     func find(_ key: [UInt8]) throws -> Entry? {
-        try key.withUnsafeBytes { k throws(LMDBError) in try move(MDB_SET_KEY, key: k) }
+        try key.withUnsafeBytes { k throws(LMDBError) in try find(k) }
     }
+
+    /// The entry (the first value) of exactly `key`, or `nil`. From a cursor
+    /// placed just before, on the same page, LMDB searches that page alone.
+    func find(_ key: UnsafeRawBufferPointer) throws(LMDBError) -> Entry? { try move(MDB_SET_KEY, key: key) }
 
     /// The next value of the current key, or `nil` after its last.
     func nextDuplicate() throws(LMDBError) -> Entry? { try move(MDB_NEXT_DUP) }

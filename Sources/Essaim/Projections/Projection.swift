@@ -152,16 +152,41 @@ struct ProjectionSet: Sendable {
         // Its scan and its write-backs release the map's pages as they go; so does its commit.
         txn.releaseMappedPagesAtCommit()
         var runs: [(start: UInt64, folder: any EventFolder)] = []
+        var rebuilt: [(projection: any Projection, store: ReplacingProjectionStore)] = []
         for projection in projections {
             let checkpoint = try ProjectionCheckpoint.read(projection.name, table: table, txn: txn)
             let target = store(for: projection, txn)
-            if fromScratch || checkpoint?.schemaVersion != projection.schemaVersion {
+            if fromScratch && checkpoint?.schemaVersion == projection.schemaVersion && projection is any CachingProjection {
+                // The same layout: rebuilt over the table, whose records the
+                // fold mostly finds equal and leaves as they are.
+                let replacing = ReplacingProjectionStore(target)
+                rebuilt.append((projection, replacing))
+                runs.append((1, makeFolder(projection, replacing, storeIsEmpty: true)))
+            } else if fromScratch || checkpoint?.schemaVersion != projection.schemaVersion {
                 try target.clear()
                 runs.append((1, makeFolder(projection, target, storeIsEmpty: true)))
             } else {
                 runs.append(((checkpoint?.position ?? 0) + 1, makeFolder(projection, target, storeIsEmpty: false)))
             }
         }
+        try fold(runs, log: log, progress: progress, decoded: decoded)
+        // A table that held keys the fold did not write is emptied and folded into again.
+        var again: [(start: UInt64, folder: any EventFolder)] = []
+        for (projection, replacing) in rebuilt where try !replacing.finish() {
+            try replacing.base.clear()
+            again.append((1, makeFolder(projection, replacing.base, storeIsEmpty: true)))
+        }
+        if !again.isEmpty { try fold(again, log: log, progress: progress, decoded: decoded) }
+        let head = try log.head()
+        for projection in projections {
+            try ProjectionCheckpoint(schemaVersion: projection.schemaVersion, position: head)
+                .write(projection.name, table: table, txn: txn)
+        }
+    }
+
+    /// Folds the log into each run's folder from its start, and finishes them.
+    private func fold(_ runs: [(start: UInt64, folder: any EventFolder)], log: some EventLogReader,
+                      progress: ((UInt64) -> Void)?, decoded: ((UInt64) -> ChunkPipe<DecodedEvents>)?) throws {
         let first = runs.map(\.start).min() ?? 1
         func fold(_ event: borrowing RecordedEvent) throws {
             for run in runs where event.position >= run.start { try run.folder.apply(event) }
@@ -185,10 +210,5 @@ struct ProjectionSet: Sendable {
             }
         }
         for run in runs { try run.folder.finish() }
-        let head = try log.head()
-        for projection in projections {
-            try ProjectionCheckpoint(schemaVersion: projection.schemaVersion, position: head)
-                .write(projection.name, table: table, txn: txn)
-        }
     }
 }

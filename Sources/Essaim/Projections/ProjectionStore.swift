@@ -148,10 +148,11 @@ struct ProjectionWriteBatch {
 
     /// Sorts the records and calls `body` with each key and value in key order
     /// (bytes compared as LMDB compares keys). With `ahead` above 0, before
-    /// each record, calls `upcoming` with the value `2 × ahead` records further
-    /// on (`far`), then with the one `ahead` further on, if any: to ask, in
-    /// two steps, for what `body` will read then.
-    mutating func forEachSorted(ahead: Int = 0, upcoming: (_ value: UnsafeRawBufferPointer, _ far: Bool) -> Void = { _, _ in },
+    /// each record, calls `upcoming` with the record `2 × ahead` records
+    /// further on (`far`), then with the one `ahead` further on, if any: to
+    /// ask, in two steps, for what `body` will read then.
+    mutating func forEachSorted(ahead: Int = 0,
+                                upcoming: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ far: Bool) -> Void = { _, _, _ in },
                                 _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) rethrows {
         try buffer.bytes.withUnsafeBytes { bytes in
             func key(_ e: Entry) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[Int(e.key)..<Int(e.value)]) }
@@ -162,8 +163,10 @@ struct ProjectionWriteBatch {
             }
             for index in entries.indices {
                 if ahead > 0 {
-                    if index + 2 * ahead < entries.count { upcoming(value(entries[index + 2 * ahead]), true) }
-                    if index + ahead < entries.count { upcoming(value(entries[index + ahead]), false) }
+                    if index + 2 * ahead < entries.count {
+                        upcoming(key(entries[index + 2 * ahead]), value(entries[index + 2 * ahead]), true)
+                    }
+                    if index + ahead < entries.count { upcoming(key(entries[index + ahead]), value(entries[index + ahead]), false) }
                 }
                 try body(key(entries[index]), value(entries[index]))
             }

@@ -177,7 +177,7 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
             // In key order, the records lie anywhere in memory: each is asked
             // for some records ahead, then what it points to (its arrays), so
             // that encoding it and moving it out do not wait on memory.
-            order.forEachSorted(ahead: Self.encodeAhead, upcoming: { value, far in
+            order.forEachSorted(ahead: Self.encodeAhead, upcoming: { _, value, far in
                 let entry = entries.baseAddress! + slot(value)
                 if far {
                     prefetchForWrite(entry, bytes: MemoryLayout<Entry>.stride)
@@ -248,6 +248,8 @@ final class Entities: EventFolder {
     /// The store, when it holds the write-backs in memory (``heldBound`` applies
     /// while it does).
     private let held: HeldProjectionStore?
+    /// The store, when it rebuilds its table in place (told when the last write-back begins).
+    private let replacing: ReplacingProjectionStore?
     /// Each territory with its ancestors, once looked up (see `reachScopes`).
     var ancestry = IDMap<[String]>()
     /// Reach changes per company territory (the empty id: none) not yet rolled
@@ -277,6 +279,7 @@ final class Entities: EventFolder {
         let load = !storeIsEmpty
         self.store = store
         held = store as? HeldProjectionStore
+        replacing = store as? ReplacingProjectionStore
         self.load = load
         let bound = cacheBound ?? (storeIsEmpty ? Self.rebuildBound : Self.appendBound)
         self.cacheBound = bound
@@ -378,6 +381,7 @@ final class Entities: EventFolder {
     /// Writes every changed record to the store and empties the caches; a
     /// store that held the write-backs (``HeldProjectionStore``) writes them too.
     func finish() throws {
+        replacing?.lastPassBegins()
         try writeBack()
         try held?.flush()
     }

@@ -170,6 +170,14 @@ struct ByteSlots {
 
     init() {}
 
+    /// Room for `keys` keys of `bytes` bytes in all without growing (growing
+    /// copies the table and the bytes, both copies in memory meanwhile).
+    init(keys: Int, bytes: Int) {
+        table = SlotTable(capacity: keys, maxLoad: 3)
+        self.bytes.reserveCapacity(bytes)
+        ends.reserveCapacity(keys)
+    }
+
     /// The slot of `key`, or `nil`.
     func slot(of key: UnsafeRawBufferPointer) -> Int? {
         slot(of: key, hash: IDSlots.hash(key))
@@ -182,6 +190,12 @@ struct ByteSlots {
         table.slot(hash: hash) { slot in
             withKey(slot) { $0.count == key.count && (key.isEmpty || memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0) }
         }
+    }
+
+    /// Asks the processor to load the bucket a look-up of `hash` starts at.
+    @inline(__always)
+    func prefetch(hash: UInt32) {
+        table.prefetch(hash: hash)
     }
 
     /// Adds `key` (not present), whose hash is `hash`, in the next slot and returns that slot.
