@@ -36,7 +36,7 @@ extension EssaimCommand {
     /// `essaim compact`: the ledger rewritten without its free pages.
     struct Compact: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Rewrite the ledger without the free pages replays and deletions leave behind.",
+            abstract: "Rewrite the ledger without the free pages that rewrites and rebuilds leave behind.",
             discussion: """
                 Writes a compacted copy next to the ledger, verifies it, and swaps it in with one \
                 rename. No other process may have the ledger open meanwhile. With --full-pages, every \
@@ -45,7 +45,7 @@ extension EssaimCommand {
                 ledger kept to be read).
 
                 Example:
-                  essaim --ledger club.ledger replay && essaim --ledger club.ledger compact
+                  essaim --ledger club.ledger compact
                 """)
 
         @OptionGroup var ledger: LedgerOptions

@@ -8,7 +8,8 @@ extension EssaimCommand {
             abstract: "Rebuild read models from position 1, with progress and events/s.",
             discussion: """
                 The rebuilt read models are identical to those kept up to date by appends \
-                (`essaim verify` checks it).
+                (`essaim verify` checks it). Only the records that differ from the stored ones \
+                are written: a replay of read models that were right leaves the ledger's size as it was.
 
                 Examples:
                   essaim replay

@@ -111,6 +111,13 @@ extension Ledger {
 
     /// Rebuilds read models from position 1: all of them, or only the projection
     /// named `name`. Returns the number of events folded.
+    ///
+    /// The built-in read models are rebuilt over their table: each record the
+    /// fold writes is compared with the stored one and written only where
+    /// they differ, and stored keys the fold no longer writes are removed, so
+    /// a replay of read models that were right changes no page and leaves the
+    /// ledger's size as it was. Other projections, and any whose schema
+    /// version changed, are rebuilt into their table emptied first.
     @discardableResult
     public func replay(projection name: String? = nil, progress: ((UInt64) -> Void)? = nil) throws -> UInt64 {
         let chosen = try name.map { name in
