@@ -31,6 +31,27 @@ import Testing
         #expect(try t.ledger.verify().passed)
     }
 
+    @Test("read models of more keys than the limit are rebuilt into their table emptied: the same records, the table written anew")
+    func largeTableRebuiltEmptied() throws {
+        let t = try TemporaryLedger()
+        #expect(try t.importWorkload(events: 3_000, seed: 14).appended == 3_000)
+        let before = try readModels(t)
+        func rebuild(upTo limit: Int) throws -> Int {
+            let used = t.ledger.environment.usedBytes
+            try t.ledger.write { txn in
+                try t.ledger.projections.rebuild([ReadModelsProjection()], log: t.ledger.log(txn), fromScratch: true, txn,
+                                                 replacingUpTo: limit)
+            }
+            #expect(same(try readModels(t), before))
+            return t.ledger.environment.usedBytes - used
+        }
+        let tablePages = try t.ledger.read { txn in try txn.size(of: t.ledger.projections.store(for: ReadModelsProjection(), txn).table).pages }
+        // Written anew, the table's pages are added again (the old ones free only once it commits).
+        #expect(try rebuild(upTo: before.count - 1) >= tablePages * 4_096)
+        #expect(try rebuild(upTo: before.count) <= 6 * 4_096)
+        #expect(try t.ledger.verify().passed)
+    }
+
     @Test("a replay over read models changed by hand puts back each changed or missing record and removes the keys the fold does not write")
     func replayRepairsTable() throws {
         let t = try TemporaryLedger()

@@ -116,8 +116,10 @@ extension Ledger {
     /// fold writes is compared with the stored one and written only where
     /// they differ, and stored keys the fold no longer writes are removed, so
     /// a replay of read models that were right changes no page and leaves the
-    /// ledger's size as it was. Other projections, and any whose schema
-    /// version changed, are rebuilt into their table emptied first.
+    /// ledger's size as it was. Other projections, any whose schema version
+    /// changed, and read models of more than a million records (whose keys
+    /// would take too much memory to keep) are rebuilt into their table
+    /// emptied first.
     @discardableResult
     public func replay(projection name: String? = nil, progress: ((UInt64) -> Void)? = nil) throws -> UInt64 {
         let chosen = try name.map { name in

@@ -141,12 +141,16 @@ struct ProjectionSet: Sendable {
         }
     }
 
-    /// Rebuilds `projections` from position 1 (or catches up from their checkpoint
-    /// when their schema is unchanged), in the given write transaction.
+    /// Rebuilds `projections` from position 1 (or, not `fromScratch`, catches
+    /// up from their checkpoint when their schema is unchanged), in the given
+    /// write transaction. From scratch with an unchanged schema, the built-in
+    /// read models are rebuilt over their table (``ReplacingProjectionStore``)
+    /// when it holds at most `replacingUpTo` keys, else into it emptied.
     /// `decoded`, given the first position to fold, may hand the events over
     /// already decoded (on a second thread, ``Ledger/decodedEvents(from:through:)``):
     /// only when `log` holds nothing this transaction wrote.
     func rebuild(_ projections: [any Projection], log: some EventLogReader, fromScratch: Bool, _ txn: Transaction,
+                 replacingUpTo: Int = ReplacingProjectionStore.maxKeys,
                  progress: ((UInt64) -> Void)? = nil,
                  decoded: ((UInt64) -> ChunkPipe<DecodedEvents>)? = nil) throws {
         // Its scan and its write-backs release the map's pages as they go; so does its commit.
@@ -156,10 +160,13 @@ struct ProjectionSet: Sendable {
         for projection in projections {
             let checkpoint = try ProjectionCheckpoint.read(projection.name, table: table, txn: txn)
             let target = store(for: projection, txn)
-            if fromScratch && checkpoint?.schemaVersion == projection.schemaVersion && projection is any CachingProjection {
+            let stored = try txn.count(target.table)
+            if fromScratch && checkpoint?.schemaVersion == projection.schemaVersion && projection is any CachingProjection
+                && stored <= replacingUpTo {
                 // The same layout: rebuilt over the table, whose records the
-                // fold mostly finds equal and leaves as they are.
-                let replacing = ReplacingProjectionStore(target)
+                // fold mostly finds equal and leaves as they are; room for as
+                // many keys as the table holds, up to what the caches hold.
+                let replacing = ReplacingProjectionStore(target, keys: min(Entities.rebuildBound, stored))
                 rebuilt.append((projection, replacing))
                 runs.append((1, makeFolder(projection, replacing, storeIsEmpty: true)))
             } else if fromScratch || checkpoint?.schemaVersion != projection.schemaVersion {
