@@ -40,7 +40,8 @@ final class ReplacingProjectionStore: ProjectionStore, BatchWritingStore {
     /// By slot of `heldKeys`: the latest value written.
     @exclusivity(unchecked) private var heldValues: [[UInt8]] = []
     private var heldBytes = 0
-    /// Bytes of values held past which they are written to the table.
+    /// Bytes held (keys, values and their overhead) past which values are
+    /// written to the table.
     let heldLimit: Int
     /// Whether the last write-back has begun.
     private var lastPass = false
@@ -151,7 +152,8 @@ final class ReplacingProjectionStore: ProjectionStore, BatchWritingStore {
         } else {
             _ = heldKeys.insert(key, hash: hash)
             heldValues.append(Array(value))
-            heldBytes += key.count + value.count
+            // With what each value takes besides its bytes: its array, its slot.
+            heldBytes += key.count + value.count + 64
         }
     }
 
