@@ -41,6 +41,40 @@ import Testing
         #expect(runs.count == stopped)
     }
 
+    @Test("a chunk pipe fed by several producers hands over every chunk of each, each producer's in its order, on threads of their own or on the consumer's; stopped, it waits for them all",
+          arguments: [true, false])
+    func chunkPipeOfSeveralProducers(onThreadsOfTheirOwn: Bool) throws {
+        let producers: [ChunkPipe<(producer: Int, number: Int)>.Producer] = (0 ..< 3).map { producer in
+            { publish in for number in 0 ..< 500 where !publish((producer, number)) { return } }
+        }
+        let pipe = ChunkPipe(waiting: 4, onThreadsOfTheirOwn: onThreadsOfTheirOwn, producers: producers)
+        var received: [[Int]] = [[], [], []]
+        while let chunk = pipe.next() { received[chunk.producer].append(chunk.number) }
+        pipe.stop()
+        #expect(received == Array(repeating: Array(0 ..< 500), count: 3))
+
+        // Stopped after a few chunks: every producer returns, none is left waiting.
+        final class Returned: @unchecked Sendable {
+            private let lock = NSLock()
+            private var count = 0
+            var value: Int { lock.withLock { count } }
+            func add() { lock.withLock { count += 1 } }
+        }
+        let returned = Returned()
+        let endless: [ChunkPipe<Int>.Producer] = (0 ..< 3).map { _ in
+            { publish in
+                var number = 0
+                while publish(number) { number += 1 }
+                returned.add()
+            }
+        }
+        let stopped = ChunkPipe(waiting: 2, producers: endless)
+        for _ in 0 ..< 10 { _ = stopped.next() }
+        stopped.stop()
+        // A producer no thread had taken is dropped, not run.
+        #expect(returned.value <= 3 && returned.value >= 1)
+    }
+
     @Test("a chunk pipe hands every chunk over in order; freed by its producer, the chunks the consumer is done with are freed on the producer's thread",
           arguments: [false, true])
     func chunkPipeFrees(freedByProducer: Bool) throws {

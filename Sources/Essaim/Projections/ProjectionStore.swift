@@ -208,10 +208,19 @@ final class SpareBatches: Sendable {
 /// one cursor, in key order; the records a write holds in memory).
 protocol BatchWritingStore {
     func write(_ batch: consuming ProjectionWriteBatch) throws
+    /// Whether batches may come in any key order, as well as in it: a table
+    /// filled in key order appends each record, and one holding its records
+    /// sorts them when it writes (but writes straight into the table past its limit).
+    var takesBatchesInAnyOrder: Bool { get }
 }
 
-extension LMDBProjectionStore: BatchWritingStore {}
-extension HeldProjectionStore: BatchWritingStore {}
+extension LMDBProjectionStore: BatchWritingStore {
+    var takesBatchesInAnyOrder: Bool { false }
+}
+
+extension HeldProjectionStore: BatchWritingStore {
+    var takesBatchesInAnyOrder: Bool { false }
+}
 
 extension ProjectionStore {
     /// Stores every record of `batch`: as a whole when the store takes it so

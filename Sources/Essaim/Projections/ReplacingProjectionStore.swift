@@ -92,6 +92,9 @@ final class ReplacingProjectionStore: ProjectionStore, BatchWritingStore {
         return merged.map { (key: $0.key, value: $0.value) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
     }
 
+    /// Each record is found and compared where it lies, in whatever order.
+    var takesBatchesInAnyOrder: Bool { true }
+
     /// Writes a write-back's batch: each record compared with the table's.
     func write(_ batch: consuming ProjectionWriteBatch) throws {
         guard batch.count > 0 else { return }

@@ -395,7 +395,9 @@ final class Entities: EventFolder {
     /// two runs of about as many records; the first run's batches are written
     /// as they come, while the second's are encoded ahead (three at most, so
     /// memory stays bounded). Batches come in key order, caches in kind
-    /// order, so into an empty table every record is an append.
+    /// order, so into an empty table every record is an append. A store that
+    /// takes batches in any order (``BatchWritingStore/takesBatchesInAnyOrder``)
+    /// gets both runs' batches as they come, five at most waiting.
     private func writeBack() throws {
         try settleReach()
         let total = cached
@@ -416,13 +418,17 @@ final class Entities: EventFolder {
                 for cache in caches where going { going = cache.writeBack(chunk: Self.writeBackChunk, spares: spares, publish) }
             }
         }
-        let first = ChunkPipe(waiting: 2, onSecondThread: concurrent, encoding(created[..<split]))
-        let second = ChunkPipe(waiting: 3, onSecondThread: split < created.count, encoding(created[split...]))
-        defer {
-            first.stop()
-            second.stop()
+        let pipes: [ChunkPipe<ProjectionWriteBatch>]
+        if (store as? any BatchWritingStore)?.takesBatchesInAnyOrder == true {
+            // Both runs' batches written as they come: neither waits for the other.
+            pipes = [ChunkPipe(waiting: 5, onThreadsOfTheirOwn: concurrent,
+                               producers: [encoding(created[..<split]), encoding(created[split...])])]
+        } else {
+            pipes = [ChunkPipe(waiting: 2, onSecondThread: concurrent, encoding(created[..<split])),
+                     ChunkPipe(waiting: 3, onSecondThread: split < created.count, encoding(created[split...]))]
         }
-        for pipe in [first, second] {
+        defer { for pipe in pipes { pipe.stop() } }
+        for pipe in pipes {
             while var batch = pipe.next() {
                 try store.write(batch)
                 batch.removeAll()

@@ -7,22 +7,27 @@ import Glibc
 /// stays bounded however long the run. Decoding then overlaps with the work
 /// that consumes it (JSON Lines on import, stored records on replay).
 ///
+/// Several producers may feed one pipe, each on a thread of its own
+/// (``init(waiting:onThreadsOfTheirOwn:freedByProducer:producers:)``).
+///
 /// When no thread can be started, or none is asked for (`onSecondThread`
-/// false: a run too small to pay for one), the producer runs on the consumer's
-/// thread at its first ``next()`` (every chunk then waits).
+/// false: a run too small to pay for one), the producers run on the
+/// consumer's thread at its first ``next()`` (every chunk then waits).
 final class ChunkPipe<Chunk>: @unchecked Sendable {
     /// Makes the chunks; `publish` hands one over and returns `false` once the
     /// consumer has stopped (the producer should then return).
     typealias Producer = (_ publish: (Chunk) -> Bool) -> Void
 
     private let waiting: Int
-    private var produce: Producer?
+    /// Producers no thread has taken yet.
+    private var pending: [Producer]
+    /// Producers not yet returned.
+    private var unfinished: Int
     private var mutex = pthread_mutex_t()
     private var changed = pthread_cond_t()
     private var ready: [Chunk] = []
-    private var finished = false
     private var stopped = false
-    private var thread: pthread_t?
+    private var threads: [pthread_t] = []
     /// Whether chunks the consumer is done with are freed by the producer.
     private let freedByProducer: Bool
     /// The chunk handed over last, kept until the consumer asks for the next
@@ -38,18 +43,29 @@ final class ChunkPipe<Chunk>: @unchecked Sendable {
     /// another frees costs the freeing thread glibc's locking and
     /// consolidation of the other's arena. A consumer that moves the chunk's
     /// contents out frees them itself all the same.
-    init(waiting: Int, onSecondThread: Bool = true, freedByProducer: Bool = false, _ produce: @escaping Producer) {
+    convenience init(waiting: Int, onSecondThread: Bool = true, freedByProducer: Bool = false, _ produce: @escaping Producer) {
+        self.init(waiting: waiting, onThreadsOfTheirOwn: onSecondThread, freedByProducer: freedByProducer, producers: [produce])
+    }
+
+    /// A pipe fed by several producers, each on a thread of its own (or, when
+    /// fewer threads start, one after the other on those that did): their
+    /// chunks are handed over as they come, in each producer's order but in
+    /// none between producers, at most `waiting` in all.
+    init(waiting: Int, onThreadsOfTheirOwn: Bool = true, freedByProducer: Bool = false, producers: [Producer]) {
         self.waiting = waiting
         self.freedByProducer = freedByProducer
-        self.produce = produce
+        pending = producers
+        unfinished = producers.count
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&changed, nil)
-        guard onSecondThread else { return }
-        // Held until `thread` is set: the producer reads it under the lock.
+        guard onThreadsOfTheirOwn else { return }
+        // Held until every thread is started: the producers read `threads` under the lock.
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
-        // The thread holds the pipe until its producer returns.
-        thread = startThread { [self] in run() }
+        // Each thread holds the pipe until the producers are done.
+        for _ in producers {
+            if let thread = startThread({ [self] in runPending() }) { threads.append(thread) }
+        }
     }
 
     deinit {
@@ -59,37 +75,39 @@ final class ChunkPipe<Chunk>: @unchecked Sendable {
 
     /// The next chunk, or `nil` after the last.
     func next() -> Chunk? {
-        if thread == nil && !finished { run() }
+        if threads.isEmpty { runPending() }
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
         if let done = handedOver.take() { spent.append(done) }
-        while ready.isEmpty && !finished { pthread_cond_wait(&changed, &mutex) }
+        while ready.isEmpty && unfinished > 0 { pthread_cond_wait(&changed, &mutex) }
         guard !ready.isEmpty else { return nil }
         // At most `waiting` chunks: moving them down costs nothing.
         let chunk = ready.removeFirst()
-        if freedByProducer && thread != nil { handedOver = chunk }
+        if freedByProducer && !threads.isEmpty { handedOver = chunk }
         pthread_cond_broadcast(&changed)
         return chunk
     }
 
-    /// Stops the producer and waits for its thread; call once, when done
-    /// (also after an error, so the thread does not outlive the consumer).
+    /// Stops the producers and waits for their threads; call once, when done
+    /// (also after an error, so no thread outlives the consumer).
     func stop() {
         pthread_mutex_lock(&mutex)
         stopped = true
         ready.removeAll()
+        unfinished -= pending.count
+        pending.removeAll()
         pthread_cond_broadcast(&changed)
         pthread_mutex_unlock(&mutex)
-        if let thread { pthread_join(thread, nil) }
-        thread = nil
+        for thread in threads { pthread_join(thread, nil) }
+        threads.removeAll()
     }
 
     private func publish(_ chunk: Chunk) -> Bool {
         if freedByProducer { freeSpent() }
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
-        // Without a second thread there is no one to wait for.
-        while thread != nil && ready.count >= waiting && !stopped { pthread_cond_wait(&changed, &mutex) }
+        // Without a thread of their own, no one to wait for.
+        while !threads.isEmpty && ready.count >= waiting && !stopped { pthread_cond_wait(&changed, &mutex) }
         if stopped { return false }
         ready.append(chunk)
         pthread_cond_broadcast(&changed)
@@ -106,14 +124,18 @@ final class ChunkPipe<Chunk>: @unchecked Sendable {
         withExtendedLifetime(done) {}
     }
 
-    private func run() {
-        defer {
+    /// Runs the producers no thread has taken, one after the other.
+    private func runPending() {
+        while true {
             pthread_mutex_lock(&mutex)
-            finished = true
-            produce = nil
+            let producer = pending.isEmpty ? nil : pending.removeFirst()
+            pthread_mutex_unlock(&mutex)
+            guard let producer else { return }
+            producer(publish)
+            pthread_mutex_lock(&mutex)
+            unfinished -= 1
             pthread_cond_broadcast(&changed)
             pthread_mutex_unlock(&mutex)
         }
-        produce?(publish)
     }
 }
