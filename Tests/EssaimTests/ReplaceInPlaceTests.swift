@@ -11,16 +11,27 @@ import Testing
         try t.ledger.read { txn in try t.ledger.projections.store(for: ReadModelsProjection(), txn).entries(withPrefix: []) }
     }
 
+    /// A ledger of `events` generated events, imported (all must be appended).
+    func imported(_ events: Int, seed: UInt64) throws -> TemporaryLedger {
+        let t = try TemporaryLedger()
+        #expect(try t.importWorkload(events: events, seed: seed).appended == events)
+        return t
+    }
+
+    /// Pages the built-in read models' table takes.
+    func tablePages(_ t: TemporaryLedger) throws -> Int {
+        try t.ledger.read { txn in try txn.size(of: t.ledger.projections.store(for: ReadModelsProjection(), txn).table).pages }
+    }
+
     func same(_ a: [(key: [UInt8], value: [UInt8])], _ b: [(key: [UInt8], value: [UInt8])]) -> Bool {
         a.map(\.key) == b.map(\.key) && a.map(\.value) == b.map(\.value)
     }
 
     @Test("a replay that changes nothing leaves the read models' pages as they were: the ledger does not grow")
     func unchangedReplayKeepsPages() throws {
-        let t = try TemporaryLedger()
-        #expect(try t.importWorkload(events: 5_000, seed: 11).appended == 5_000)
+        let t = try imported(5_000, seed: 11)
         let before = try readModels(t)
-        let tablePages = try t.ledger.read { txn in try txn.size(of: t.ledger.projections.store(for: ReadModelsProjection(), txn).table).pages }
+        let tablePages = try tablePages(t)
         let used = t.ledger.environment.usedBytes
         for _ in 0 ..< 3 { #expect(try t.ledger.replay() == 5_000) }
         #expect(same(try readModels(t), before))
@@ -33,8 +44,7 @@ import Testing
 
     @Test("read models of more keys than the limit are rebuilt into their table emptied: the same records, the table written anew")
     func largeTableRebuiltEmptied() throws {
-        let t = try TemporaryLedger()
-        #expect(try t.importWorkload(events: 3_000, seed: 14).appended == 3_000)
+        let t = try imported(3_000, seed: 14)
         let before = try readModels(t)
         func rebuild(upTo limit: Int) throws -> Int {
             let used = t.ledger.environment.usedBytes
@@ -45,7 +55,7 @@ import Testing
             #expect(same(try readModels(t), before))
             return t.ledger.environment.usedBytes - used
         }
-        let tablePages = try t.ledger.read { txn in try txn.size(of: t.ledger.projections.store(for: ReadModelsProjection(), txn).table).pages }
+        let tablePages = try tablePages(t)
         // Written anew, the table's pages are added again (the old ones free only once it commits).
         #expect(try rebuild(upTo: before.count - 1) >= tablePages * 4_096)
         #expect(try rebuild(upTo: before.count) <= 6 * 4_096)
@@ -54,8 +64,7 @@ import Testing
 
     @Test("a replay over read models changed by hand puts back each changed or missing record and removes the keys the fold does not write")
     func replayRepairsTable() throws {
-        let t = try TemporaryLedger()
-        #expect(try t.importWorkload(events: 3_000, seed: 12).appended == 3_000)
+        let t = try imported(3_000, seed: 12)
         let before = try readModels(t)
         let changed = before[before.count / 3].key, missing = before[before.count / 2].key
         try t.ledger.environment.write { txn in
@@ -108,8 +117,7 @@ import Testing
 
     @Test("rebuilt over its table through write-backs of 500 records, with changed values held or written at once, the table ends as a fold in memory gives; unchanged, nothing is put")
     func rebuildThroughWriteBacks() throws {
-        let t = try TemporaryLedger()
-        #expect(try t.importWorkload(events: 20_000, seed: 13).appended == 20_000)
+        let t = try imported(20_000, seed: 13)
         let expected = try readModels(t)
 
         /// Rebuilds the read models' own table in a write that is rolled back.

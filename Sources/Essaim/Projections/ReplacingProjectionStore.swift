@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// A read model rebuilt over its own table rather than into an emptied one:
 /// the fold sees the table as empty, and each record it writes is compared
 /// with the one the table holds and written only where they differ.
@@ -150,9 +146,7 @@ final class ReplacingProjectionStore: ProjectionStore, BatchWritingStore {
             if !lastPass { _ = written.insert(key, hash: hash) }
         }
         if lastPass || heldBytes >= heldLimit { return try replace(key, value, cursor) }
-        if let held = try cursor.find(key), Self.same(held.value, value) {
-            unchanged += 1
-        } else {
+        if try !isStored(key, value, cursor) {
             _ = heldKeys.insert(key, hash: hash)
             heldValues.append(Array(value))
             // With what each value takes besides its bytes: its array, its slot.
@@ -162,15 +156,15 @@ final class ReplacingProjectionStore: ProjectionStore, BatchWritingStore {
 
     /// Puts `value` under `key` unless the table holds it already.
     private func replace(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ cursor: Cursor) throws {
-        if let held = try cursor.find(key), Self.same(held.value, value) {
-            unchanged += 1
-        } else {
-            try cursor.put(key, value, append: false)
-            replaced += 1
-        }
+        guard try !isStored(key, value, cursor) else { return }
+        try cursor.put(key, value, append: false)
+        replaced += 1
     }
 
-    private static func same(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
-        a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+    /// Whether the table holds `value` under `key` (counted as unchanged).
+    private func isStored(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ cursor: Cursor) throws -> Bool {
+        guard let stored = try cursor.find(key), stored.value.sameBytes(as: value) else { return false }
+        unchanged += 1
+        return true
     }
 }

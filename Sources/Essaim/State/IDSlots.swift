@@ -188,7 +188,7 @@ struct ByteSlots {
     /// the key once.
     func slot(of key: UnsafeRawBufferPointer, hash: UInt32) -> Int? {
         table.slot(hash: hash) { slot in
-            withKey(slot) { $0.count == key.count && (key.isEmpty || memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0) }
+            withKey(slot) { $0.sameBytes(as: key) }
         }
     }
 

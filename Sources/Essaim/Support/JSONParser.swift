@@ -442,14 +442,13 @@ struct JSONDocument {
         if n.flag || n.wide { return string(at: node) == key }
         let bytes = raw(node)
         guard key.utf8.count == bytes.count else { return false }
-        return key.withUTF8Bytes { key in key.isEmpty || memcmp(key.baseAddress!, bytes.baseAddress!, key.count) == 0 }
+        return key.withUTF8Bytes { $0.sameBytes(as: UnsafeRawBufferPointer(bytes)) }
     }
 
     /// Whether two string nodes are the same string.
     func sameString(_ a: Int, _ b: Int) -> Bool {
         if nodes[a].flag || nodes[a].wide || nodes[b].flag || nodes[b].wide { return string(at: a) == string(at: b) }
-        let (x, y) = (raw(a), raw(b))
-        return x.count == y.count && (x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0)
+        return UnsafeRawBufferPointer(raw(a)).sameBytes(as: UnsafeRawBufferPointer(raw(b)))
     }
 
     /// The value at `node` as a ``JSONValue`` tree.
