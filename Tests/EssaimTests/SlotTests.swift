@@ -155,3 +155,59 @@ extension SlotTests {
         #expect(table.firstSlot(hash: 3) == nil)
     }
 }
+
+/// The filter of the keys a fold's caches held (``KeyFilter``): never "no"
+/// for a key added, rarely "maybe" for one not added, and a cache that has it
+/// reads the store only for ids it held before.
+@Suite struct KeyFilterTests {
+    /// A store that counts its look-ups.
+    final class CountingStore: ProjectionStore {
+        let base = MemoryProjectionStore()
+        private(set) var lookUps = 0
+        func value(for key: [UInt8]) throws -> [UInt8]? {
+            lookUps += 1
+            return try base.value(for: key)
+        }
+        func set(_ value: [UInt8], for key: [UInt8]) throws { try base.set(value, for: key) }
+        func entries(withPrefix prefix: [UInt8]) throws -> [(key: [UInt8], value: [UInt8])] {
+            try base.entries(withPrefix: prefix)
+        }
+    }
+
+    @Test("every key added is found, past the planned keys too; of keys never added, few are")
+    func filter() {
+        let filter = KeyFilter(capacity: 1_000)
+        // Five times the planned keys: two more filters are added.
+        let added = (0 ..< 5_000).map { IDSlots.hash("company-\($0)") }
+        for hash in added { filter.add(.company, hash: hash) }
+        #expect(filter.count == 5_000)
+        #expect(added.allSatisfy { filter.mayContain(.company, hash: $0) })
+        // The same ids under another kind, and other ids: not added.
+        let maybe = added.filter { filter.mayContain(.application, hash: $0) }.count
+            + (5_000 ..< 25_000).filter { filter.mayContain(.company, hash: IDSlots.hash("company-\($0)")) }.count
+        // About 1 % per filter asked (three here); 3 % of 25,000 allows for the spread.
+        #expect(maybe < 750)
+    }
+
+    @Test("a cache with the filter looks up in the store only ids it held before it was written back")
+    func cacheLooksUpOnlyWhatItHeld() throws {
+        let store = CountingStore()
+        let filter = KeyFilter(capacity: 100)
+        let cache = RecordCache<CountRecord>(.participants, store, load: false, written: filter)
+        for index in 0 ..< 500 { cache.put("held-\(index)", CountRecord(count: index)) }
+        // Looked up but never given a record: held, so maybe in the store.
+        #expect(try cache.get("absent") == nil)
+        #expect(cache.writeBack(chunk: 64) { batch in
+            try? store.base.write(batch)
+            return true
+        })
+        #expect(store.lookUps == 0)
+        // Emptied: ids it held are read from the store again.
+        for index in 0 ..< 500 { #expect(try cache.get("held-\(index)") == CountRecord(count: index)) }
+        #expect(try cache.get("absent") == nil)
+        #expect(store.lookUps == 501)
+        // Ids it never held are not looked up, but for the filter's few "maybe"s.
+        for index in 0 ..< 1_000 { #expect(try cache.get("new-\(index)") == nil) }
+        #expect(store.lookUps - 501 < 30)
+    }
+}

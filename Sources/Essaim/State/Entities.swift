@@ -21,6 +21,9 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
     /// Whether a record missing from the cache may be in the store (false while
     /// folding into a store known to be empty, which saves every lookup).
     var load: Bool
+    /// The keys of the fold's caches, when the store held none of them as the
+    /// fold began: a missing record the filter rules out is not looked up.
+    private let written: KeyFilter?
     /// Ids to slots in `entries`. An entry keeps its id, whether its record
     /// changed, and the record (`nil` when no event named it) side by side: a
     /// look-up that finds an id has the record in the same cache lines (the
@@ -48,11 +51,12 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
     /// entries into new pages, which fault in; room never used is never touched).
     private let bound: Int
 
-    init(_ kind: RecordKind, _ store: any ProjectionStore, load: Bool, bound: Int = 0) {
+    init(_ kind: RecordKind, _ store: any ProjectionStore, load: Bool, bound: Int = 0, written: KeyFilter? = nil) {
         self.kind = kind
         self.store = store
         self.load = load
         self.bound = bound
+        self.written = written
     }
 
     var count: Int { entries.count }
@@ -62,12 +66,15 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
         table.slot(hash: hash) { entries[$0].id == id }
     }
 
-    /// Adds `id` (absent) in the next slot and returns that slot.
-    private func add(_ id: String, hash: UInt32, _ record: Record?, dirty: Bool) -> Int {
+    /// Adds `id` (absent) in the next slot and returns that slot; `filed`
+    /// when `written` may hold its key already.
+    private func add(_ id: String, hash: UInt32, _ record: Record?, dirty: Bool, filed: Bool = false) -> Int {
         let slot = entries.count
         if slot == entries.capacity && slot >= 4_096 && slot < bound { entries.reserveCapacity(bound) }
         table.insert(hash: hash, slot: slot)
         entries.append(Entry(id: id, dirty: dirty, record: record))
+        // Every id held, not only those given a record: a superset of the keys written back.
+        if !filed { written?.add(kind, hash: hash) }
         return slot
     }
 
@@ -77,8 +84,9 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
         #endif
         let hash = hash ?? IDSlots.hash(id)
         if let slot = find(id, hash: hash) { return slot }
-        let record = load ? try ReadModelRecords(store: store).get(kind, id, as: Record.self) : nil
-        return add(id, hash: hash, record, dirty: false)
+        let mayBeStored = load && written?.mayContain(kind, hash: hash) != false
+        let record = mayBeStored ? try ReadModelRecords(store: store).get(kind, id, as: Record.self) : nil
+        return add(id, hash: hash, record, dirty: false, filed: mayBeStored)
     }
 
     /// The record, or `nil` when no event named it.
@@ -100,11 +108,15 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
     }
 
     /// Asks the processor to load what a look-up of an id whose hash is
-    /// `hash` reads: its bucket, or (`entry`) the entry the bucket points to.
+    /// `hash` reads: its bucket, or (`entry`) the entry the bucket points to
+    /// (for an id not held, what `written` tests).
     @inline(__always)
     func prefetch(hash: UInt32, entry: Bool) {
         guard entry else { return table.prefetch(hash: hash) }
-        guard let slot = table.firstSlot(hash: hash) else { return }
+        guard let slot = table.firstSlot(hash: hash) else {
+            written?.prefetch(kind, hash: hash)
+            return
+        }
         entries.withUnsafeBufferPointer { entries in
             prefetchForWrite(entries.baseAddress! + slot, bytes: MemoryLayout<Entry>.stride)
         }
@@ -250,6 +262,9 @@ final class Entities: EventFolder {
     private let held: HeldProjectionStore?
     /// The store, when it rebuilds its table in place (told when the last write-back begins).
     private let replacing: ReplacingProjectionStore?
+    /// The keys the caches may have written, when the store held none as the
+    /// fold began (from scratch, or a write into an empty table).
+    private let written: KeyFilter?
     /// Each territory with its ancestors, once looked up (see `reachScopes`).
     var ancestry = IDMap<[String]>()
     /// Reach changes per company territory (the empty id: none) not yet rolled
@@ -274,7 +289,9 @@ final class Entities: EventFolder {
 
     /// The entities in `store`; `storeIsEmpty` (a fold from scratch) saves a
     /// lookup for every record and holds up to ``rebuildBound`` entries, else
-    /// ``appendBound``; `cacheBound`, when given, replaces either.
+    /// ``appendBound``; `cacheBound`, when given, replaces either. From
+    /// scratch, or into a ``HeldProjectionStore`` (whose table was empty),
+    /// a look-up reads the store only for a key the caches held before (``KeyFilter``).
     init(_ store: any ProjectionStore, storeIsEmpty: Bool, cacheBound: Int? = nil) {
         let load = !storeIsEmpty
         self.store = store
@@ -283,16 +300,18 @@ final class Entities: EventFolder {
         self.load = load
         let bound = cacheBound ?? (storeIsEmpty ? Self.rebuildBound : Self.appendBound)
         self.cacheBound = bound
-        territories = RecordCache(.territory, store, load: load, bound: bound)
-        networks = RecordCache(.network, store, load: load, bound: bound)
-        programs = RecordCache(.program, store, load: load, bound: bound)
-        cohorts = RecordCache(.cohort, store, load: load, bound: bound)
-        applications = RecordCache(.application, store, load: load, bound: bound)
-        sessions = RecordCache(.session, store, load: load, bound: bound)
-        sites = RecordCache(.site, store, load: load, bound: bound)
-        participants = RecordCache(.participants, store, load: load, bound: bound)
-        coverage = RecordCache(.coverage, store, load: load, bound: bound)
-        siteAt = RecordCache(.siteAt, store, load: load, bound: bound)
+        let written = storeIsEmpty || held != nil ? KeyFilter() : nil
+        self.written = written
+        territories = RecordCache(.territory, store, load: load, bound: bound, written: written)
+        networks = RecordCache(.network, store, load: load, bound: bound, written: written)
+        programs = RecordCache(.program, store, load: load, bound: bound, written: written)
+        cohorts = RecordCache(.cohort, store, load: load, bound: bound, written: written)
+        applications = RecordCache(.application, store, load: load, bound: bound, written: written)
+        sessions = RecordCache(.session, store, load: load, bound: bound, written: written)
+        sites = RecordCache(.site, store, load: load, bound: bound, written: written)
+        participants = RecordCache(.participants, store, load: load, bound: bound, written: written)
+        coverage = RecordCache(.coverage, store, load: load, bound: bound, written: written)
+        siteAt = RecordCache(.siteAt, store, load: load, bound: bound, written: written)
         let builtIn: [any EntityCache] = [territories, networks, programs, cohorts, applications, sessions, sites,
                                           participants, coverage, siteAt]
         for cache in builtIn { register(cache) }
@@ -313,7 +332,7 @@ final class Entities: EventFolder {
             assert(cache is RecordCache<Record>, "record kind \(kind.rawValue) is used with two record types")
             return unsafeDowncast(cache, to: RecordCache<Record>.self)
         }
-        let cache = RecordCache<Record>(kind, store, load: load, bound: cacheBound)
+        let cache = RecordCache<Record>(kind, store, load: load, bound: cacheBound, written: written)
         register(cache)
         return cache
     }
