@@ -211,3 +211,34 @@ extension SlotTests {
         #expect(store.lookUps - 501 < 30)
     }
 }
+
+extension SlotTests {
+    /// Keys of 0 to 40 bytes over a few byte values (zero and ≥ 0x80 among
+    /// them), so that many share their first 8 or 16 bytes, some are a prefix
+    /// of others, and some differ only past their 16th byte.
+    static let byteKeys: [[UInt8]] = {
+        var generator = SystemRandomNumberGenerator()
+        let bytes: [UInt8] = [0, 1, 0x41, 0x7F, 0x80, 0xFF]
+        var keys: Set<[UInt8]> = [[]]
+        for length in 1 ... 40 {
+            for _ in 0 ..< 40 { keys.insert((0 ..< length).map { _ in bytes.randomElement(using: &generator)! }) }
+            // A shared start, so the difference lies past the prefix.
+            keys.insert(Array(repeating: 0x41, count: length))
+            keys.insert(Array(repeating: 0x41, count: max(0, length - 1)) + [0])
+        }
+        return keys.shuffled()
+    }()
+
+    @Test("a batch and a set of byte keys sort their keys as LMDB does: bytes unsigned, a prefix first")
+    func keysSortAsLMDBDoes() {
+        let expected = Self.byteKeys.sorted { $0.lexicographicallyPrecedes($1) }
+        var batch = ProjectionWriteBatch(records: Self.byteKeys.count)
+        for key in Self.byteKeys { key.withUnsafeBytes { batch.add(key: $0) { _ in } } }
+        var seen: [[UInt8]] = []
+        batch.forEachSorted { key, _ in seen.append(Array(key)) }
+        #expect(seen == expected)
+        var slots = ByteSlots()
+        for key in Self.byteKeys { _ = key.withUnsafeBytes { slots.insert($0, hash: IDSlots.hash($0)) } }
+        #expect(slots.sortedSlots().map { slot in slots.withKey(slot) { Array($0) } } == expected)
+    }
+}
