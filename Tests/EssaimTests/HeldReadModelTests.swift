@@ -55,6 +55,34 @@ import Testing
         }
     }
 
+    @Test("a value written again over one as long or longer takes its place; a longer one goes after the others; each reads back as written, and the table gets the latest")
+    func writtenOverInPlace() throws {
+        let t = try TemporaryLedger()
+        try withScratchTable(t) { txn, table in
+            let held = HeldProjectionStore(table, limit: 1_000)
+            try held.set(bytes("twelve bytes"), for: bytes("k1"))
+            try held.set(bytes("other"), for: bytes("k2"))
+            #expect(held.heldBytes == 4 + 12 + 5)
+            // As long, then shorter: in place, nothing more held.
+            try held.set(bytes("TWELVE BYTES"), for: bytes("k1"))
+            #expect(try held.value(for: bytes("k1")) == bytes("TWELVE BYTES"))
+            try held.set(bytes("six b."), for: bytes("k1"))
+            #expect(try held.value(for: bytes("k1")) == bytes("six b."))
+            #expect(try held.value(for: bytes("k2")) == bytes("other"))
+            #expect(held.heldBytes == 4 + 12 + 5)
+            // Longer than its room (now six bytes): after the others.
+            try held.set(bytes("seven b"), for: bytes("k1"))
+            #expect(try held.value(for: bytes("k1")) == bytes("seven b"))
+            #expect(held.heldBytes == 4 + 12 + 5 + 7)
+            try held.set(bytes(""), for: bytes("k2"))
+            #expect(try held.value(for: bytes("k2")) == [])
+            try held.flush()
+            #expect(try table.value(for: bytes("k1")) == bytes("seven b"))
+            #expect(try table.value(for: bytes("k2")) == [])
+            #expect(try txn.count(table.table) == 2)
+        }
+    }
+
     @Test("a fold through held read models, written back every 4,096 events, ends with the table a fold in memory gives, its pages fuller than written back into the table; with a small limit too")
     func foldThroughHeld() throws {
         let t = try TemporaryLedger()
