@@ -121,6 +121,8 @@ final class ReplacingProjectionStore: ProjectionStore, BatchWritingStore {
     /// Writes the values held that differ from the table's. Returns `false`
     /// when the table holds keys the fold did not write.
     func finish() throws -> Bool {
+        // No look-up follows: the keys kept go before the values held are written.
+        written = ByteSlots()
         try base.txn.withCursor(base.table) { cursor in
             for slot in heldKeys.sortedSlots() {
                 try heldKeys.withKey(slot) { key in
