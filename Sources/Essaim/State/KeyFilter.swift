@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The record keys a fold may have written, as a filter that can answer
 /// "maybe" for a key never added but never "no" for one added: a blocked
 /// Bloom filter over each key's kind and ``IDSlots/hash(_:)-(String)``.
@@ -24,7 +28,7 @@ final class KeyFilter {
     }
 
     deinit {
-        for layer in layers { layer.words.deallocate() }
+        for layer in layers { free(layer.memory) }
     }
 
     /// Keys added (a key added twice counts twice).
@@ -84,6 +88,8 @@ final class KeyFilter {
     private struct Layer {
         /// Eight words (512 bits, one cache line) per block, 64-byte aligned.
         let words: UnsafeMutablePointer<UInt64>
+        /// What `calloc` gave, for `free`.
+        let memory: UnsafeMutableRawPointer
         private let blocks: Int
         /// Keys this layer is planned for, at 10 bits each.
         let capacity: Int
@@ -92,9 +98,11 @@ final class KeyFilter {
         init(capacity: Int) {
             self.capacity = capacity
             blocks = max(1, (capacity * 10 + 511) / 512)
-            let raw = UnsafeMutableRawPointer.allocate(byteCount: blocks * 64, alignment: 64)
-            raw.initializeMemory(as: UInt8.self, repeating: 0, count: blocks * 64)
-            words = raw.bindMemory(to: UInt64.self, capacity: blocks * 8)
+            // Zeroed by `calloc`, which maps a large block's pages in only
+            // as they are first written: a small fold's filter takes a few.
+            guard let memory = calloc(blocks * 64 + 64, 1) else { fatalError("no memory for a filter of \(capacity) keys") }
+            self.memory = memory
+            words = memory.alignedUp(toMultipleOf: 64).bindMemory(to: UInt64.self, capacity: blocks * 8)
         }
 
         /// The first word of the probe's block.
