@@ -302,16 +302,20 @@ final class Entities: EventFolder {
         self.cacheBound = bound
         let written = storeIsEmpty || held != nil ? KeyFilter() : nil
         self.written = written
-        territories = RecordCache(.territory, store, load: load, bound: bound, written: written)
-        networks = RecordCache(.network, store, load: load, bound: bound, written: written)
-        programs = RecordCache(.program, store, load: load, bound: bound, written: written)
-        cohorts = RecordCache(.cohort, store, load: load, bound: bound, written: written)
-        applications = RecordCache(.application, store, load: load, bound: bound, written: written)
-        sessions = RecordCache(.session, store, load: load, bound: bound, written: written)
-        sites = RecordCache(.site, store, load: load, bound: bound, written: written)
-        participants = RecordCache(.participants, store, load: load, bound: bound, written: written)
-        coverage = RecordCache(.coverage, store, load: load, bound: bound, written: written)
-        siteAt = RecordCache(.siteAt, store, load: load, bound: bound, written: written)
+        // Every cache alike, as `records(_:as:)` makes the further ones.
+        func cache<Record>(_ kind: RecordKind) -> RecordCache<Record> {
+            RecordCache(kind, store, load: load, bound: bound, written: written)
+        }
+        territories = cache(.territory)
+        networks = cache(.network)
+        programs = cache(.program)
+        cohorts = cache(.cohort)
+        applications = cache(.application)
+        sessions = cache(.session)
+        sites = cache(.site)
+        participants = cache(.participants)
+        coverage = cache(.coverage)
+        siteAt = cache(.siteAt)
         let builtIn: [any EntityCache] = [territories, networks, programs, cohorts, applications, sessions, sites,
                                           participants, coverage, siteAt]
         for cache in builtIn { register(cache) }
