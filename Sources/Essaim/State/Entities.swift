@@ -117,7 +117,8 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
             written?.prefetch(kind, hash: hash)
             return
         }
-        entries.withUnsafeBufferPointer { entries in
+        // In place, as the table above (read, the array would be retained and released).
+        entries.withUnsafeMutableBufferPointer { entries in
             prefetchForWrite(entries.baseAddress! + slot, bytes: MemoryLayout<Entry>.stride)
         }
     }
@@ -250,8 +251,11 @@ final class Entities: EventFolder {
     let store: any ProjectionStore
     /// Whether records missing from a cache may be in the store.
     private var load: Bool
-    /// The caches of further kinds (``records(_:as:)``), by kind byte.
-    private var caches = [(any EntityCache)?](repeating: nil, count: 256)
+    /// The caches of further kinds (``records(_:as:)``), by kind byte. Read at
+    /// each look-up of such a kind, so without the runtime's exclusivity checks,
+    /// as the fold's other per-event state below (none is changed from within
+    /// a change of itself).
+    @exclusivity(unchecked) private var caches = [(any EntityCache)?](repeating: nil, count: 256)
     /// Every cache, in kind order (the order their records sort in).
     private var created: [any EntityCache] = []
     private var applied = 0
@@ -266,10 +270,10 @@ final class Entities: EventFolder {
     /// fold began (from scratch, or a write into an empty table).
     private let written: KeyFilter?
     /// Each territory with its ancestors, once looked up (see `reachScopes`).
-    var ancestry = IDMap<[String]>()
+    @exclusivity(unchecked) var ancestry = IDMap<[String]>()
     /// Reach changes per company territory (the empty id: none) not yet rolled
     /// up into the reach records (see `settleReach`).
-    var pendingReach = IDMap<ReachDelta>()
+    @exclusivity(unchecked) var pendingReach = IDMap<ReachDelta>()
 
     // The kinds every fold touches, held directly (the hot path).
     let territories: RecordCache<TerritoryRecord>

@@ -192,9 +192,10 @@ struct ByteSlots {
         }
     }
 
-    /// Asks the processor to load the bucket a look-up of `hash` starts at.
+    /// Asks the processor to load the bucket a look-up of `hash` starts at
+    /// (mutating: see ``SlotTable/prefetch(hash:)``).
     @inline(__always)
-    func prefetch(hash: UInt32) {
+    mutating func prefetch(hash: UInt32) {
         table.prefetch(hash: hash)
     }
 
@@ -265,17 +266,31 @@ struct SlotTable {
     }
 
     /// Asks the processor to load the bucket a look-up of `hash` starts at.
+    /// (Mutating, though it changes nothing, so that a table held by a class
+    /// is used in place: read, it would be copied, its buckets retained and
+    /// released, at each of the fold's prefetches.)
     @inline(__always)
-    func prefetch(hash: UInt32) {
-        buckets.withUnsafeBufferPointer { buckets in
+    mutating func prefetch(hash: UInt32) {
+        buckets.withUnsafeMutableBufferPointer { buckets in
             prefetchForWrite(buckets.baseAddress! + (Int(truncatingIfNeeded: hash) & (buckets.count - 1)), bytes: 1)
         }
     }
 
     /// The first slot filed under `hash`: the one a look-up of an id with that
-    /// hash most likely finds (its key is not compared), or `nil`.
-    func firstSlot(hash: UInt32) -> Int? {
-        slot(hash: hash) { _ in true }
+    /// hash most likely finds (its key is not compared), or `nil`. (Mutating,
+    /// though it changes nothing: see ``prefetch(hash:)``.)
+    @inline(__always)
+    mutating func firstSlot(hash: UInt32) -> Int? {
+        buckets.withUnsafeMutableBufferPointer { buckets in
+            let mask = buckets.count - 1
+            var index = Int(truncatingIfNeeded: hash) & mask
+            while true {
+                let bucket = buckets[index]
+                if bucket == 0 { return nil }
+                if UInt32(truncatingIfNeeded: bucket >> 32) == hash { return Int(truncatingIfNeeded: bucket & 0xFFFF_FFFF) - 1 }
+                index = (index + 1) & mask
+            }
+        }
     }
 
     /// Files `slot` (not filed yet) under `hash`.
