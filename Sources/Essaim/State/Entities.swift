@@ -68,7 +68,7 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
 
     /// Adds `id` (absent) in the next slot and returns that slot; `filed`
     /// when `written` may hold its key already.
-    private func add(_ id: String, hash: UInt32, _ record: Record?, dirty: Bool, filed: Bool = false) -> Int {
+    private func add(_ id: String, hash: UInt32, _ record: consuming Record?, dirty: Bool, filed: Bool = false) -> Int {
         let slot = entries.count
         if slot == entries.capacity && slot >= 4_096 && slot < bound { entries.reserveCapacity(bound) }
         table.insert(hash: hash, slot: slot)
@@ -94,7 +94,10 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
         entries[try slot(id)].record
     }
 
-    func put(_ id: String, _ record: Record) {
+    /// Sets the record of `id`, changed. It is moved in, not copied: an
+    /// application's record is a few hundred bytes, and each copy retains its
+    /// strings and arrays.
+    func put(_ id: String, _ record: consuming Record) {
         #if DEBUG
         precondition(!changing, "a change of a \(Record.self) reached back into its own cache")
         #endif
