@@ -64,6 +64,8 @@ struct ObjectReader {
     /// Every member, each of which must be a string (possibly empty).
     mutating func allStrings() throws(Malformed) -> [String: String] {
         var out: [String: String] = [:]
+        // Sized once: grown from empty, a dictionary of two is copied twice.
+        out.reserveCapacity(document.count(at: object))
         for (ordinal, key) in document.members(of: object).enumerated() {
             markUsed(ordinal)
             let name = document.string(at: key)
