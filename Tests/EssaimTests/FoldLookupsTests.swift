@@ -45,4 +45,33 @@ import Testing
             #expect(record != nil, "kind \(kind.rawValue), id \(id)")
         }
     }
+
+    @Test("an import's decoded chunks carry each event's look-ups, in the events' order")
+    func importChunksCarryLookups() throws {
+        let t = try TemporaryLedger()
+        let file = t.directory + "/workload.jsonl"
+        try WorkloadGenerator(events: 5_000, seed: 22).map(\.jsonLine).joined(separator: "\n")
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let decoder = ImportDecoder(paths: [file])
+        defer { decoder.stop() }
+        var events = 0, named = 0
+        while let chunk = decoder.next() {
+            #expect(chunk.stop == nil)
+            #expect(chunk.lookups.count == chunk.events.count)
+            var index = 0
+            try chunk.events.takeEach { decoded in
+                var expected: [UInt64] = [], found: [UInt64] = []
+                decoded.event.event.forEachFirstLookup { kind, id in
+                    expected.append(UInt64(kind.rawValue) << 32 | UInt64(IDSlots.hash(id)))
+                }
+                chunk.lookups.forEach(in: index ..< index + 1) { found.append(UInt64($0.rawValue) << 32 | UInt64($1)) }
+                #expect(found == expected, "line \(decoded.line)")
+                named += found.count
+                index += 1
+            }
+            events += index
+        }
+        #expect(events == 5_000)
+        #expect(named > 2_000)
+    }
 }

@@ -114,7 +114,11 @@ extension Ledger {
                     // large write decides from it whether to hold its ids for its end.
                     batch.expect(events: Int(Double(total) * Double(chunk.lines) / Double(chunk.bytes)))
                 }
+                var index = 0
                 try chunk.events.lendEach { decoded in
+                    // As a replay's fold does: what the next events look up, loaded ahead.
+                    if index % 8 == 0 { batch.prefetch(chunk.lookups, at: index, stride: 8) }
+                    index += 1
                     try batch.add(decoded.event, line: decoded.line, source: chunk.source, prepared: decoded.prepared)
                 }
                 if let stop = chunk.stop { throw stop }
@@ -201,6 +205,12 @@ struct AppendBatch<Log: EventLogAppender> {
     /// ``EventLogAppender/expect(records:)``).
     mutating func expect(events: Int) {
         log.expect(records: events)
+    }
+
+    /// Has what the events `stride` to `2 × stride` after `index` in
+    /// `lookups` will look up loaded ahead (see ``EventFolder/prefetch(_:at:stride:)``).
+    func prefetch(_ lookups: FoldLookups, at index: Int, stride: Int) {
+        for folder in folders { folder.prefetch(lookups, at: index, stride: stride) }
     }
 
     /// Checks and stores `event`; `prepared` is its personal data sealed ahead.
