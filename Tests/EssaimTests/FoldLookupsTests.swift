@@ -46,7 +46,7 @@ import Testing
         }
     }
 
-    @Test("an import's decoded chunks carry each event's look-ups, in the events' order")
+    @Test("an import's decoded chunks carry each event's look-ups and stream hash, in the events' order")
     func importChunksCarryLookups() throws {
         let t = try TemporaryLedger()
         let file = t.directory + "/workload.jsonl"
@@ -58,8 +58,15 @@ import Testing
         while let chunk = decoder.next() {
             #expect(chunk.stop == nil)
             #expect(chunk.lookups.count == chunk.events.count)
+            #expect(chunk.streams.count == chunk.events.count)
+            // What the appending thread reads of an event ahead, in place.
+            #expect(chunk.events.peek(chunk.events.count) { _ in true } == nil)
+            var ids: [EventID?] = []
+            for index in 0 ..< chunk.events.count { ids.append(chunk.events.peek(index) { $0.pointee.event.id } ?? nil) }
             var index = 0
             try chunk.events.takeEach { decoded in
+                #expect(chunk.streams[index] == IDSlots.hash(decoded.event.event.stream), "line \(decoded.line)")
+                #expect(ids[index] != nil && ids[index] == decoded.event.id)
                 var expected: [UInt64] = [], found: [UInt64] = []
                 decoded.event.event.forEachFirstLookup { kind, id in
                     expected.append(UInt64(kind.rawValue) << 32 | UInt64(IDSlots.hash(id)))

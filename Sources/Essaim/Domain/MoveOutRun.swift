@@ -69,6 +69,14 @@ final class MoveOutRun<Element>: @unchecked Sendable {
         }
     }
 
+    /// What `body` reads of the value at `index` (counted from the first
+    /// stored), in place; `nil` when there is none there (past the last, or
+    /// taken). It may run while ``lendEach(_:)`` lends another value.
+    func peek<R>(_ index: Int, _ body: (UnsafePointer<Element>) -> R) -> R? {
+        guard index >= taken && index < count else { return nil }
+        return body(elements + index)
+    }
+
     /// Calls `body` with each value not yet taken, in order, each moved out of
     /// the run and handed over; stops at the first error (the values after it stay).
     func takeEach(_ body: (consuming Element) throws -> Void) rethrows {

@@ -30,6 +30,9 @@ final class ImportDecoder {
         /// The records each event's check and fold look up first, hashed
         /// here, so that the appending thread has them loaded ahead.
         var lookups: FoldLookups
+        /// Per event: its stream name's ``IDSlots/hash(_:)-(String)``, for
+        /// the log to load ahead where it counts the stream's records.
+        var streams: [UInt32]
         /// Why decoding stopped after `events`: a line that does not decode (its
         /// refusal names the line and file), or a file that cannot be read.
         var stop: (any Error)?
@@ -60,7 +63,7 @@ final class ImportDecoder {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
                 let error = LedgerError(.missing, "cannot read \(path): \(String(cString: strerror(errno)))")
-                _ = publish(Chunk(source: path, events: MoveOutRun(capacity: 0), lookups: FoldLookups(capacity: 0), stop: error,
+                _ = publish(Chunk(source: path, events: MoveOutRun(capacity: 0), lookups: FoldLookups(capacity: 0), streams: [], stop: error,
                                  lines: lines, bytes: bytesBefore))
                 return
             }
@@ -68,6 +71,8 @@ final class ImportDecoder {
             var reader = LineReader(fd: fd, maximumLength: EventLine.maximumLength)
             var events = MoveOutRun(room: room)
             var lookups = FoldLookups(capacity: chunkSize)
+            var streams: [UInt32] = []
+            streams.reserveCapacity(chunkSize)
             var number = 0
             var tape = JSONTape()
             do {
@@ -77,29 +82,31 @@ final class ImportDecoder {
                     do {
                         if let event = try EventLine.decode(line, number: number, source: path, tape: &tape) {
                             lookups.add(event.event)
+                            streams.append(IDSlots.hash(event.event.stream))
                             // A seal that fails here is made again, and its error reported, in turn.
                             events.append(Decoded(event: event, line: number, prepared: try? event.event.preparedSeal()))
                         }
                     } catch {
-                        _ = publish(Chunk(source: path, events: events, lookups: lookups, stop: error, lines: lines,
+                        _ = publish(Chunk(source: path, events: events, lookups: lookups, streams: streams, stop: error, lines: lines,
                                           bytes: bytesBefore + reader.bytesRead))
                         return
                     }
                     if events.isFull {
-                        guard publish(Chunk(source: path, events: events, lookups: lookups, lines: lines,
+                        guard publish(Chunk(source: path, events: events, lookups: lookups, streams: streams, lines: lines,
                                             bytes: bytesBefore + reader.bytesRead)) else { return }
                         events = MoveOutRun(room: room)
                         lookups = FoldLookups(capacity: chunkSize)
+                        streams.removeAll(keepingCapacity: true)
                     }
                 }
             } catch {
                 let error = LedgerError(.unavailable, "cannot read \(path): \(error)")
-                _ = publish(Chunk(source: path, events: events, lookups: lookups, stop: error, lines: lines,
+                _ = publish(Chunk(source: path, events: events, lookups: lookups, streams: streams, stop: error, lines: lines,
                                           bytes: bytesBefore + reader.bytesRead))
                 return
             }
             bytesBefore += reader.bytesRead
-            guard publish(Chunk(source: path, events: events, lookups: lookups, lines: lines, bytes: bytesBefore)) else { return }
+            guard publish(Chunk(source: path, events: events, lookups: lookups, streams: streams, lines: lines, bytes: bytesBefore)) else { return }
         }
     }
 }

@@ -118,6 +118,11 @@ extension Ledger {
                 try chunk.events.lendEach { decoded in
                     // As a replay's fold does: what the next events look up, loaded ahead.
                     if index % 8 == 0 { batch.prefetch(chunk.lookups, at: index, stride: 8) }
+                    // And the buckets of the id and the stream of the event 8 ahead among those the log holds.
+                    if index + 8 < chunk.streams.count {
+                        batch.prefetchAppend(id: chunk.events.peek(index + 8) { $0.pointee.event.id } ?? nil,
+                                             streamHash: chunk.streams[index + 8])
+                    }
                     index += 1
                     try batch.add(decoded.event, line: decoded.line, source: chunk.source, prepared: decoded.prepared)
                 }
@@ -211,6 +216,12 @@ struct AppendBatch<Log: EventLogAppender> {
     /// `lookups` will look up loaded ahead (see ``EventFolder/prefetch(_:at:stride:)``).
     func prefetch(_ lookups: FoldLookups, at index: Int, stride: Int) {
         for folder in folders { folder.prefetch(lookups, at: index, stride: stride) }
+    }
+
+    /// Has what the log reads to append an event to come loaded ahead (see
+    /// ``EventLogAppender/prefetchAppend(id:streamHash:)``).
+    mutating func prefetchAppend(id: EventID?, streamHash: UInt32) {
+        log.prefetchAppend(id: id, streamHash: streamHash)
     }
 
     /// Checks and stores `event`; `prepared` is its personal data sealed ahead.

@@ -343,6 +343,8 @@ struct SiteLogAppender: EventLogAppender, ReadingThrough {
 
     mutating func claim(_ id: EventID) throws -> UInt64? { try local.claim(id) }
 
+    mutating func prefetchAppend(id: EventID?, streamHash: UInt32) { local.prefetchAppend(id: id, streamHash: streamHash) }
+
     mutating func expect(records: Int) { local.expect(records: records) }
 
     mutating func finish() throws { try local.finish() }

@@ -43,6 +43,10 @@ protocol EventLogAppender: EventLogReader {
     /// where a lookup then the append's own write would take two.) A write must
     /// not commit a reservation no record filled: a refused record aborts it.
     mutating func claim(_ id: EventID) throws -> UInt64?
+    /// Has what the append of a record soon reads loaded ahead (a hint): the
+    /// claim of its `id`, when it has one, and the version of its stream,
+    /// whose name's ``IDSlots/hash(_:)-(String)`` is `streamHash`.
+    mutating func prefetchAppend(id: EventID?, streamHash: UInt32)
     /// Says about how many records the write will append in all, when it is
     /// known ahead: a large write holds its ids for its end only if they fit.
     mutating func expect(records: Int)
@@ -58,6 +62,10 @@ protocol EventLogAppender: EventLogReader {
     mutating func keepKey(_ key: [UInt8], for application: String, createdAt position: UInt64) throws
     /// Deletes the key of `application`.
     mutating func eraseKey(for application: String) throws
+}
+
+extension EventLogAppender {
+    mutating func prefetchAppend(id: EventID?, streamHash: UInt32) {}
 }
 
 /// A log whose reading is another reader's (an appender reads through the

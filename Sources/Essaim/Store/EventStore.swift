@@ -405,6 +405,14 @@ struct EventStore {
             return nil
         }
 
+        /// The buckets of the id and the stream among those held, when this
+        /// write holds them (what is in the indexes is searched there, and
+        /// not loaded ahead).
+        mutating func prefetchAppend(id: EventID?, streamHash: UInt32) {
+            if let id { heldIDs?.prefetch(id) }
+            heldStreams?.prefetch(hash: streamHash)
+        }
+
         mutating func expect(records: Int) { expected = records }
 
         /// The position of `id`: held by this write, or in the index. While the

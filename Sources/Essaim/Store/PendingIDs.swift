@@ -42,6 +42,17 @@ struct PendingIDs {
         }
     }
 
+    /// Asks the processor to load the bucket a look-up of `id` starts at (a
+    /// table of a million ids is several MB: each look-up would wait on memory).
+    /// Mutating, though it changes nothing, so that the table is used in place.
+    @inline(__always)
+    mutating func prefetch(_ id: EventID) {
+        let (high, low) = id.halves
+        buckets.withUnsafeMutableBufferPointer { buckets in
+            prefetchForWrite(buckets.baseAddress! + (Self.hash(high, low) & (buckets.count - 1)), bytes: 1)
+        }
+    }
+
     /// Holds `id` (not held yet) at `position`.
     mutating func add(_ id: EventID, at position: UInt64) {
         if (entries.count + 1) * 2 > buckets.count { grow() }

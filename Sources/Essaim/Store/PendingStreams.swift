@@ -58,6 +58,12 @@ struct PendingStreams {
         }
     }
 
+    /// Asks the processor to load the bucket a look-up of the stream whose
+    /// name's ``IDSlots/hash(_:)-(String)`` is `hash` starts at.
+    mutating func prefetch(hash: UInt32) {
+        slots.prefetch(hash: hash)
+    }
+
     /// The records of `stream` so far, or `nil` when this batch has not named it.
     func records(of stream: String) -> UInt64? {
         stream.withUTF8Bytes { slots.slot(of: $0) }.map { UInt64(records[$0]) }
