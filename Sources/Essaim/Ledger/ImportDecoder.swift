@@ -63,8 +63,8 @@ final class ImportDecoder {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
                 let error = LedgerError(.missing, "cannot read \(path): \(String(cString: strerror(errno)))")
-                _ = publish(Chunk(source: path, events: MoveOutRun(capacity: 0), lookups: FoldLookups(capacity: 0), streams: [], stop: error,
-                                 lines: lines, bytes: bytesBefore))
+                _ = publish(Chunk(source: path, events: MoveOutRun(capacity: 0), lookups: FoldLookups(capacity: 0), streams: [],
+                                  stop: error, lines: lines, bytes: bytesBefore))
                 return
             }
             defer { close(fd) }
@@ -73,6 +73,11 @@ final class ImportDecoder {
             var lookups = FoldLookups(capacity: chunkSize)
             var streams: [UInt32] = []
             streams.reserveCapacity(chunkSize)
+            // What was decoded since the last chunk, stopped by `stop` when given.
+            func chunk(stop: (any Error)? = nil) -> Chunk {
+                Chunk(source: path, events: events, lookups: lookups, streams: streams, stop: stop, lines: lines,
+                      bytes: bytesBefore + reader.bytesRead)
+            }
             var number = 0
             var tape = JSONTape()
             do {
@@ -87,26 +92,22 @@ final class ImportDecoder {
                             events.append(Decoded(event: event, line: number, prepared: try? event.event.preparedSeal()))
                         }
                     } catch {
-                        _ = publish(Chunk(source: path, events: events, lookups: lookups, streams: streams, stop: error, lines: lines,
-                                          bytes: bytesBefore + reader.bytesRead))
+                        _ = publish(chunk(stop: error))
                         return
                     }
                     if events.isFull {
-                        guard publish(Chunk(source: path, events: events, lookups: lookups, streams: streams, lines: lines,
-                                            bytes: bytesBefore + reader.bytesRead)) else { return }
+                        guard publish(chunk()) else { return }
                         events = MoveOutRun(room: room)
                         lookups = FoldLookups(capacity: chunkSize)
                         streams.removeAll(keepingCapacity: true)
                     }
                 }
             } catch {
-                let error = LedgerError(.unavailable, "cannot read \(path): \(error)")
-                _ = publish(Chunk(source: path, events: events, lookups: lookups, streams: streams, stop: error, lines: lines,
-                                          bytes: bytesBefore + reader.bytesRead))
+                _ = publish(chunk(stop: LedgerError(.unavailable, "cannot read \(path): \(error)")))
                 return
             }
+            guard publish(chunk()) else { return }
             bytesBefore += reader.bytesRead
-            guard publish(Chunk(source: path, events: events, lookups: lookups, streams: streams, lines: lines, bytes: bytesBefore)) else { return }
         }
     }
 }

@@ -281,16 +281,7 @@ struct SlotTable {
     /// though it changes nothing: see ``prefetch(hash:)``.)
     @inline(__always)
     mutating func firstSlot(hash: UInt32) -> Int? {
-        buckets.withUnsafeMutableBufferPointer { buckets in
-            let mask = buckets.count - 1
-            var index = Int(truncatingIfNeeded: hash) & mask
-            while true {
-                let bucket = buckets[index]
-                if bucket == 0 { return nil }
-                if UInt32(truncatingIfNeeded: bucket >> 32) == hash { return Int(truncatingIfNeeded: bucket & 0xFFFF_FFFF) - 1 }
-                index = (index + 1) & mask
-            }
-        }
+        slot(hash: hash) { _ in true }
     }
 
     /// Files `slot` (not filed yet) under `hash`.
