@@ -1,8 +1,8 @@
 import Testing
 @testable import Essaim
 
-/// What a replay's decoding thread tells the fold to load ahead
-/// (``FoldLookups``): only hints, so a wrong one costs time, never a result;
+/// What a replay's or an import's decoding thread tells the fold to load
+/// ahead (``FoldLookups``): only hints, so a wrong one costs time, never a result;
 /// these tests keep them pointing at the records the fold really uses.
 @Suite struct FoldLookupsTests {
     @Test("each look-up a decoded event names is a record of that kind its fold keeps; the runs carry one entry per event")
@@ -77,6 +77,8 @@ import Testing
                 index += 1
             }
             events += index
+            // Taken values are not read any more.
+            #expect(chunk.events.peek(0) { _ in true } == nil)
         }
         #expect(events == 5_000)
         #expect(named > 2_000)
