@@ -117,11 +117,12 @@ extension Ledger {
                 var index = 0
                 try chunk.events.lendEach { decoded in
                     // As a replay's fold does: what the next events look up, loaded ahead.
-                    if index % 8 == 0 { batch.prefetch(chunk.lookups, at: index, stride: 8) }
-                    // And the buckets of the id and the stream of the event 8 ahead among those the log holds.
-                    if index + 8 < chunk.streams.count {
-                        batch.prefetchAppend(id: chunk.events.peek(index + 8) { $0.pointee.event.id } ?? nil,
-                                             streamHash: chunk.streams[index + 8])
+                    let ahead = FoldLookups.stride
+                    if index % ahead == 0 { batch.prefetch(chunk.lookups, at: index, stride: ahead) }
+                    // And the buckets of the id and the stream of the event as far ahead, among those the log holds.
+                    if index + ahead < chunk.streams.count {
+                        batch.prefetchAppend(id: chunk.events.peek(index + ahead) { $0.pointee.event.id } ?? nil,
+                                             streamHash: chunk.streams[index + ahead])
                     }
                     index += 1
                     try batch.add(decoded.event, line: decoded.line, source: chunk.source, prepared: decoded.prepared)

@@ -208,7 +208,9 @@ struct ProjectionSet: Sendable {
                 let (events, lookups) = try chunk.get()
                 var index = 0
                 try events.lendEach { event in
-                    if index % 8 == 0 { for run in runs { run.folder.prefetch(lookups, at: index, stride: 8) } }
+                    if index % FoldLookups.stride == 0 {
+                        for run in runs { run.folder.prefetch(lookups, at: index, stride: FoldLookups.stride) }
+                    }
                     index += 1
                     try fold(event)
                 }

@@ -15,6 +15,10 @@ struct FoldLookups {
     /// The record kind in the high half, the id's ``IDSlots/hash(_:)-(String)`` in the low half.
     private var lookups: [UInt64] = []
 
+    /// Events between two calls of ``Entities/prefetch(_:at:stride:)`` in a
+    /// fold's loop, and how far ahead of the event folded it asks.
+    static let stride = 8
+
     init(capacity: Int) {
         ends.reserveCapacity(capacity)
         lookups.reserveCapacity(capacity * 2)

@@ -64,10 +64,6 @@ protocol EventLogAppender: EventLogReader {
     mutating func eraseKey(for application: String) throws
 }
 
-extension EventLogAppender {
-    mutating func prefetchAppend(id: EventID?, streamHash: UInt32) {}
-}
-
 /// A log whose reading is another reader's (an appender reads through the
 /// transaction it writes in); a conforming type overrides what it knows better.
 protocol ReadingThrough: EventLogReader {
