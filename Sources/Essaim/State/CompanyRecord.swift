@@ -57,26 +57,6 @@ struct CompanyRecord: StoredRecord, Equatable {
     /// The day it ceased activity (`CompanyClosed`).
     var closedOn: Int64?
 
-    init(_ company: Company) {
-        name = company.name
-        sector = company.sector
-        territory = company.territory
-        foundedOn = company.foundedOn?.daysSinceEpoch
-    }
-
-    init(from r: inout ByteReader) throws {
-        name = try r.text()
-        sector = try r.optionalText()
-        territory = try r.optionalText()
-        foundedOn = try r.optionalZigzag()
-        networks = try r.texts()
-        let flags = try r.u8()
-        member = flags & 1 != 0
-        participant = flags & 2 != 0
-        applications = try r.texts()
-        closedOn = try r.optionalZigzag()
-    }
-
     mutating func prefetchParts() {
         prefetchText(name)
         prefetchElements(networks)
@@ -89,5 +69,24 @@ struct CompanyRecord: StoredRecord, Equatable {
         w.u8((member ? 1 : 0) | (participant ? 2 : 0))
         w.texts(applications)
         w.optionalZigzag(closedOn)
+    }
+}
+
+// Made through the memberwise initializer, in an extension so that Swift
+// still makes one: an initializer that sets the fields one by one builds the
+// record aside, then copies it out and destroys the first (every string and
+// array retained and released once more), about 800 instructions for a company.
+extension CompanyRecord {
+    init(_ company: Company) {
+        self.init(name: company.name, sector: company.sector, territory: company.territory,
+                  foundedOn: company.foundedOn?.daysSinceEpoch)
+    }
+
+    init(from r: inout ByteReader) throws {
+        let name = try r.text(), sector = try r.optionalText(), territory = try r.optionalText()
+        let foundedOn = try r.optionalZigzag(), networks = try r.texts(), flags = try r.u8()
+        self.init(name: name, sector: sector, territory: territory, foundedOn: foundedOn, networks: networks,
+                  member: flags & 1 != 0, applications: try r.texts(), participant: flags & 2 != 0,
+                  closedOn: try r.optionalZigzag())
     }
 }

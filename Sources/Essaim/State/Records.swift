@@ -391,48 +391,6 @@ struct ApplicationRecord: StoredRecord, Equatable {
     var status: String { state.name }
     var isParticipant: Bool { selectedOn != nil }
 
-    init(cohort: String, company: String, segments: [String]) {
-        self.cohort = cohort
-        self.company = company
-        self.segments = segments
-    }
-
-    // Layout: fields in order; `flags` says which optionals are present
-    // (1 createdOn, 2 unused, 4 selection, then 8<<i baseline i, 64<<i latest i;
-    // 512: every latest figure comes from one outcome, whose instant and
-    // position are then written once; 1024: that instant is a midnight, written
-    // as a day; 2048<<i follow-up figure i, each with its instant and position).
-    init(from r: inout ByteReader) throws {
-        let flags = try r.varint()
-        cohort = try r.text()
-        company = try r.text()
-        guard let state = ApplicationStatus(rawValue: try r.u8()) else { throw ByteReader.Truncated() }
-        self.state = state
-        if flags & 4 != 0 {
-            selectedOn = try r.zigzag()
-            selectedPosition = try r.varint()
-        }
-        sessionsAttended = Int(try r.varint())
-        for metric in Metric.allCases where flags & (8 << UInt64(metric.index)) != 0 { baseline[metric] = try r.zigzag() }
-        if flags & 512 != 0 {
-            let instant = flags & 1024 != 0 ? try r.zigzag() * Instant.microsecondsPerDay : try r.zigzag()
-            let position = try r.varint()
-            for metric in Metric.allCases where flags & (64 << UInt64(metric.index)) != 0 {
-                latest[metric] = MeasurementRecord(instant: instant, position: position, value: try r.zigzag())
-            }
-        } else {
-            for metric in Metric.allCases where flags & (64 << UInt64(metric.index)) != 0 {
-                latest[metric] = MeasurementRecord(instant: try r.zigzag(), position: try r.varint(), value: try r.zigzag())
-            }
-        }
-        for metric in Metric.allCases where flags & (2048 << UInt64(metric.index)) != 0 {
-            followUp[metric] = MeasurementRecord(instant: try r.zigzag(), position: try r.varint(), value: try r.zigzag())
-        }
-        if flags & 1 != 0 { createdOn = try r.zigzag() }
-        milestones = try r.texts()
-        segments = try r.texts()
-    }
-
     mutating func prefetchParts() {
         prefetchText(cohort)
         prefetchText(company)
@@ -484,6 +442,49 @@ struct ApplicationRecord: StoredRecord, Equatable {
         }
         if let createdOn { w.zigzag(createdOn) }
         w.texts(milestones); w.texts(segments)
+    }
+}
+
+// Decoded through the memberwise initializer (which makes new records too),
+// in an extension so that Swift still makes one (see ``CompanyRecord``'s):
+// set field by field, the record was built aside, then copied out and the
+// first destroyed.
+extension ApplicationRecord {
+    // Layout: fields in order; `flags` says which optionals are present
+    // (1 createdOn, 2 unused, 4 selection, then 8<<i baseline i, 64<<i latest i;
+    // 512: every latest figure comes from one outcome, whose instant and
+    // position are then written once; 1024: that instant is a midnight, written
+    // as a day; 2048<<i follow-up figure i, each with its instant and position).
+    init(from r: inout ByteReader) throws {
+        let flags = try r.varint()
+        let cohort = try r.text(), company = try r.text()
+        guard let state = ApplicationStatus(rawValue: try r.u8()) else { throw ByteReader.Truncated() }
+        var selectedOn: Int64?, selectedPosition: UInt64?
+        if flags & 4 != 0 {
+            selectedOn = try r.zigzag()
+            selectedPosition = try r.varint()
+        }
+        let sessionsAttended = Int(try r.varint())
+        var baseline = PerMetric<Int64>(), latest = PerMetric<MeasurementRecord>(), followUp = PerMetric<MeasurementRecord>()
+        for metric in Metric.allCases where flags & (8 << UInt64(metric.index)) != 0 { baseline[metric] = try r.zigzag() }
+        if flags & 512 != 0 {
+            let instant = flags & 1024 != 0 ? try r.zigzag() * Instant.microsecondsPerDay : try r.zigzag()
+            let position = try r.varint()
+            for metric in Metric.allCases where flags & (64 << UInt64(metric.index)) != 0 {
+                latest[metric] = MeasurementRecord(instant: instant, position: position, value: try r.zigzag())
+            }
+        } else {
+            for metric in Metric.allCases where flags & (64 << UInt64(metric.index)) != 0 {
+                latest[metric] = MeasurementRecord(instant: try r.zigzag(), position: try r.varint(), value: try r.zigzag())
+            }
+        }
+        for metric in Metric.allCases where flags & (2048 << UInt64(metric.index)) != 0 {
+            followUp[metric] = MeasurementRecord(instant: try r.zigzag(), position: try r.varint(), value: try r.zigzag())
+        }
+        let createdOn = flags & 1 != 0 ? try r.zigzag() : nil
+        self.init(cohort: cohort, company: company, state: state, selectedOn: selectedOn, selectedPosition: selectedPosition,
+                  sessionsAttended: sessionsAttended, baseline: baseline, latest: latest, followUp: followUp,
+                  milestones: try r.texts(), segments: try r.texts(), createdOn: createdOn)
     }
 }
 
