@@ -38,17 +38,24 @@ protocol CatalogueEvent: Sendable, Equatable {
     /// Records the event's effect on the entities. Never throws for a missing
     /// entity: a time-bounded fold may have left out the event that named it.
     func apply(to entities: Entities, _ context: EventContext) throws
+
+    // Requirements with the defaults below, so that each type's is made for
+    // it: called as extension methods through `DomainEvent.typesByCode`, they
+    // ran generic, the event copied into the sum type and the first destroyed
+    // through the type's value witnesses.
+    /// Decodes stored data of this type into the catalogue's sum type.
+    static func decodeStored(_ r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws -> DomainEvent
+    /// Decodes a `data` object of this type into the catalogue's sum type.
+    static func decodeData(_ r: inout ObjectReader) throws(Malformed) -> DomainEvent
 }
 
 extension CatalogueEvent {
     static var storageSchema: UInt8 { 2 }
 
-    /// Decodes stored data of this type into the catalogue's sum type.
     static func decodeStored(_ r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws -> DomainEvent {
         try Self(stored: &r, schema: schema, personal: personal).event
     }
 
-    /// Decodes a `data` object of this type into the catalogue's sum type.
     static func decodeData(_ r: inout ObjectReader) throws(Malformed) -> DomainEvent {
         try Self(data: &r).event
     }

@@ -189,12 +189,14 @@ extension ByteReader {
     }
 
     mutating func company() throws -> Company {
+        // Every field read first, then the company made at once: changed after
+        // it is made, it is copied out and the first destroyed.
         let present = try varint()
-        var company = Company(id: try text(), name: try text())
-        if present & 1 != 0 { company.sector = try text() }
-        if present & 2 != 0 { company.territory = try text() }
-        if present & 4 != 0 { company.foundedOn = CivilDate(daysSinceEpoch: try zigzag()) }
-        return company
+        let id = try text(), name = try text()
+        let sector = present & 1 != 0 ? try text() : nil
+        let territory = present & 2 != 0 ? try text() : nil
+        let foundedOn = present & 4 != 0 ? CivilDate(daysSinceEpoch: try zigzag()) : nil
+        return Company(id: id, name: name, sector: sector, territory: territory, foundedOn: foundedOn)
     }
 
     mutating func figures() throws -> Figures {

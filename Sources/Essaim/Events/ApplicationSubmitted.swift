@@ -60,9 +60,12 @@ extension ApplicationSubmitted: CatalogueEvent {
     /// Schema 2 holds the leader in the clear (ledgers from before personal data
     /// was sealed); schema 3 holds it sealed with the application's key.
     init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
+        // Every field read first, then the event made at once: changed after
+        // it is made, it was copied out and the first destroyed (a tenth of
+        // its decoding).
         let present = try r.varint()
-        let application = try r.text(), cohort = try r.text()
-        self.init(application: application, cohort: cohort, company: try r.company())
+        let application = try r.text(), cohort = try r.text(), company = try r.company()
+        var leader: Leader?
         if present & 1 != 0 {
             if schema >= 3 {
                 let box = try r.bytesWithLength()
@@ -81,8 +84,9 @@ extension ApplicationSubmitted: CatalogueEvent {
                 if personal.opens { leader = clear }
             }
         }
-        if present & 2 != 0 { baseline = try r.figures() }
-        if present & 4 != 0 { segments = try r.texts() }
+        let baseline = present & 2 != 0 ? try r.figures() : nil
+        self.init(application: application, cohort: cohort, company: company, leader: leader, baseline: baseline,
+                  segments: present & 4 != 0 ? try r.texts() : nil)
     }
 
     func store(into w: inout ByteWriter, sealingWith keys: PersonalKeys?) throws {
