@@ -19,7 +19,10 @@ protocol CatalogueEvent: Sendable, Equatable {
     var data: JSONValue { get }
 
     /// Reads the stored encoding of `schema` (2 up to ``storageSchema``).
-    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws
+    /// `personal` is borrowed, as on the whole decoding path: an initializer
+    /// takes its arguments owned, and each event's decoding copied and
+    /// destroyed it twice.
+    init(stored r: inout ByteReader, schema: UInt8, personal: borrowing PersonalAccess) throws
     /// Writes the stored encoding of ``storageSchema``; personal data is sealed
     /// with `keys`, or written in the clear without them (the canonical form
     /// two events are compared on, never stored).
@@ -44,7 +47,7 @@ protocol CatalogueEvent: Sendable, Equatable {
     // ran generic, the event copied into the sum type and the first destroyed
     // through the type's value witnesses.
     /// Decodes stored data of this type into the catalogue's sum type.
-    static func decodeStored(_ r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws -> DomainEvent
+    static func decodeStored(_ r: inout ByteReader, schema: UInt8, personal: borrowing PersonalAccess) throws -> DomainEvent
     /// Decodes a `data` object of this type into the catalogue's sum type.
     static func decodeData(_ r: inout ObjectReader) throws(Malformed) -> DomainEvent
 }
@@ -52,7 +55,7 @@ protocol CatalogueEvent: Sendable, Equatable {
 extension CatalogueEvent {
     static var storageSchema: UInt8 { 2 }
 
-    static func decodeStored(_ r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws -> DomainEvent {
+    static func decodeStored(_ r: inout ByteReader, schema: UInt8, personal: borrowing PersonalAccess) throws -> DomainEvent {
         try Self(stored: &r, schema: schema, personal: personal).event
     }
 

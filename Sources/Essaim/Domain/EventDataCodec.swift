@@ -66,7 +66,7 @@ enum EventDataCodec {
 
     /// Decodes data stored under `schema`, upcasting older schemas to today's event.
     static func decode(type: EventType, schema: UInt8, _ bytes: UnsafeRawBufferPointer,
-                       personal: PersonalAccess = .withheld) throws -> DomainEvent {
+                       personal: borrowing PersonalAccess = .withheld) throws -> DomainEvent {
         let home = DomainEvent.typesByCode[Int(type.code)]!
         switch schema {
         case 1:
@@ -74,7 +74,7 @@ enum EventDataCodec {
             let event = try ObjectReader.read(bytes, path: "data") { (r: inout ObjectReader) throws(Malformed) in
                 try DomainEvent.decode(type: type, data: &r)
             }
-            if case .withheld = personal { return event.withoutPersonalData }
+            if !personal.opens { return event.withoutPersonalData }
             return event
         case 2...home.storageSchema:
             var r = ByteReader(bytes)

@@ -14,7 +14,7 @@ extension ApplicationEvent {
 
     var data: JSONValue { .members([("application", .string(application))]) }
 
-    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws { self.init(application: try r.text()) }
+    init(stored r: inout ByteReader, schema: UInt8, personal: borrowing PersonalAccess) throws { self.init(application: try r.text()) }
 
     func store(into w: inout ByteWriter, sealingWith keys: PersonalKeys?) { w.text(application) }
 }
@@ -43,7 +43,7 @@ extension ReasonedEvent {
 
     var data: JSONValue { .members([(Self.subjectField, .string(subject)), ("reason", reason.map(JSONValue.string))]) }
 
-    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
+    init(stored r: inout ByteReader, schema: UInt8, personal: borrowing PersonalAccess) throws {
         let present = try r.varint()
         self.init(subject: try r.text(), reason: present & 1 != 0 ? try r.text() : nil)
     }
@@ -90,7 +90,7 @@ extension SiteEvent {
                   ("territory", .string(territory)), ("program", program.map(JSONValue.string))])
     }
 
-    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
+    init(stored r: inout ByteReader, schema: UInt8, personal: borrowing PersonalAccess) throws {
         let present = try r.varint()
         self.init(site: try r.text(), name: try r.text(), network: try r.text(), territory: try r.text(),
                   program: present & 1 != 0 ? try r.text() : nil)
@@ -145,7 +145,7 @@ extension MeasurementEvent {
 
     var data: JSONValue { Measurement.json(application, metrics, milestone, note) }
 
-    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
+    init(stored r: inout ByteReader, schema: UInt8, personal: borrowing PersonalAccess) throws {
         let m = try Measurement.read(&r)
         self.init(application: m.0, metrics: m.1, milestone: m.2, note: m.3)
     }

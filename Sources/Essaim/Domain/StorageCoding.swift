@@ -55,7 +55,7 @@ extension NewEvent {
 extension RecordedEvent {
     /// Decodes a stored record into a typed event; a record that does not decode is
     /// reported as corruption at its position.
-    init(_ record: EventRecord, personal: PersonalAccess = .withheld) throws {
+    init(_ record: EventRecord, personal: borrowing PersonalAccess = .withheld) throws {
         self = try record.data.withUnsafeBytes { data in
             try record.metadata.withUnsafeBytes { metadata in
                 try RecordedEvent(EventRecord.View(
@@ -68,12 +68,12 @@ extension RecordedEvent {
     }
 
     /// Decodes stored bytes straight into a typed event (the replay path: no copy).
-    init(stored bytes: UnsafeRawBufferPointer, position: UInt64, personal: PersonalAccess = .withheld) throws {
+    init(stored bytes: UnsafeRawBufferPointer, position: UInt64, personal: borrowing PersonalAccess = .withheld) throws {
         try self.init(EventRecord.view(bytes, position: position), position: position, personal: personal)
     }
 
     /// `personal` says whether personal data is decrypted or left out.
-    init(_ view: EventRecord.View, position: UInt64, personal: PersonalAccess = .withheld) throws {
+    init(_ view: EventRecord.View, position: UInt64, personal: borrowing PersonalAccess = .withheld) throws {
         guard let type = EventType(code: view.typeCode) else {
             throw LedgerError(.corrupt, "event at position \(position) has unknown type code \(view.typeCode)")
         }

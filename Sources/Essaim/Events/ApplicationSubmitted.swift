@@ -59,7 +59,7 @@ extension ApplicationSubmitted: CatalogueEvent {
 
     /// Schema 2 holds the leader in the clear (ledgers from before personal data
     /// was sealed); schema 3 holds it sealed with the application's key.
-    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
+    init(stored r: inout ByteReader, schema: UInt8, personal: borrowing PersonalAccess) throws {
         // Every field read first, then the event made at once: changed after
         // it is made, it was copied out and the first destroyed (a tenth of
         // its decoding).

@@ -54,7 +54,7 @@ extension CohortOpened: CatalogueEvent {
         ])
     }
 
-    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
+    init(stored r: inout ByteReader, schema: UInt8, personal: borrowing PersonalAccess) throws {
         let present = try r.varint()
         self.init(program: try r.text(), cohort: try r.text(), label: try r.text())
         if present & 1 != 0 { capacity = try r.zigzag() }

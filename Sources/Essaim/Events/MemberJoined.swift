@@ -29,7 +29,7 @@ extension MemberJoined: CatalogueEvent {
 
     var data: JSONValue { .members([("network", .string(network)), ("company", company.json)]) }
 
-    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
+    init(stored r: inout ByteReader, schema: UInt8, personal: borrowing PersonalAccess) throws {
         self.init(network: try r.text(), company: try r.company())
     }
 

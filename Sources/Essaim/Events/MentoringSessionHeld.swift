@@ -42,7 +42,7 @@ extension MentoringSessionHeld: CatalogueEvent {
                   ("durationMinutes", .integer(durationMinutes)), ("mode", mode.map { .string($0.rawValue) })])
     }
 
-    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
+    init(stored r: inout ByteReader, schema: UInt8, personal: borrowing PersonalAccess) throws {
         let present = try r.varint()
         self.init(session: try r.text(), mentorship: try r.text(), durationMinutes: try r.zigzag())
         if present & 1 != 0 { mode = try r.enumeration() }

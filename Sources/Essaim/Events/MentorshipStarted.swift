@@ -48,7 +48,7 @@ extension MentorshipStarted: CatalogueEvent {
                   ("plannedMinutes", plannedMinutes.map(JSONValue.integer))])
     }
 
-    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
+    init(stored r: inout ByteReader, schema: UInt8, personal: borrowing PersonalAccess) throws {
         let present = try r.varint()
         self.init(mentorship: try r.text(), network: try r.text(), mentor: try r.text(), mentee: try r.text())
         if present & 1 != 0 { theme = try r.text() }

@@ -47,7 +47,7 @@ extension NetworkRegistered: CatalogueEvent {
                   ("territory", .string(territory)), ("memberCapacity", memberCapacity.map(JSONValue.integer))])
     }
 
-    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
+    init(stored r: inout ByteReader, schema: UInt8, personal: borrowing PersonalAccess) throws {
         let present = schema >= 3 ? try r.varint() : 0
         self.init(network: try r.text(), name: try r.text(), kind: try r.enumeration(), territory: try r.text())
         if present & 1 != 0 { memberCapacity = try r.zigzag() }

@@ -29,7 +29,7 @@ extension ProgramExtended: CatalogueEvent {
 
     var data: JSONValue { .members([("program", .string(program)), ("territories", .strings(territories))]) }
 
-    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
+    init(stored r: inout ByteReader, schema: UInt8, personal: borrowing PersonalAccess) throws {
         self.init(program: try r.text(), territories: try r.texts())
     }
 

@@ -82,7 +82,7 @@ extension ProgramLaunched: CatalogueEvent {
         ])
     }
 
-    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
+    init(stored r: inout ByteReader, schema: UInt8, personal: borrowing PersonalAccess) throws {
         let present = try r.varint()
         self.init(program: try r.text(), name: try r.text(), kind: try r.enumeration(),
                   networks: try r.texts(), territories: try r.texts())

@@ -57,7 +57,7 @@ extension SessionHeld: CatalogueEvent {
         ])
     }
 
-    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
+    init(stored r: inout ByteReader, schema: UInt8, personal: borrowing PersonalAccess) throws {
         let present = try r.varint()
         self.init(session: try r.text(), cohort: try r.text(), kind: try r.enumeration(), attendees: try r.texts())
         if present & 1 != 0 { durationMinutes = try r.zigzag() }

@@ -39,7 +39,7 @@ extension SharedPositionJoined: CatalogueEvent {
         .members([("position", .string(position)), ("company", .string(company)), ("sharePercent", .integer(sharePercent))])
     }
 
-    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
+    init(stored r: inout ByteReader, schema: UInt8, personal: borrowing PersonalAccess) throws {
         self.init(position: try r.text(), company: try r.text(), sharePercent: try r.zigzag())
     }
 

@@ -34,7 +34,7 @@ extension SharedPositionLeft: CatalogueEvent {
         .members([("position", .string(position)), ("company", .string(company)), ("reason", reason.map(JSONValue.string))])
     }
 
-    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
+    init(stored r: inout ByteReader, schema: UInt8, personal: borrowing PersonalAccess) throws {
         let present = try r.varint()
         self.init(position: try r.text(), company: try r.text(), reason: present & 1 != 0 ? try r.text() : nil)
     }

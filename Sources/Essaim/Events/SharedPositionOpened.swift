@@ -45,7 +45,7 @@ extension SharedPositionOpened: CatalogueEvent {
                   ("territory", .string(territory)), ("capacityPercent", capacityPercent.map(JSONValue.integer))])
     }
 
-    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
+    init(stored r: inout ByteReader, schema: UInt8, personal: borrowing PersonalAccess) throws {
         let present = try r.varint()
         self.init(position: try r.text(), network: try r.text(), title: try r.text(), territory: try r.text(),
                   capacityPercent: present & 1 != 0 ? try r.zigzag() : nil)

@@ -39,7 +39,7 @@ extension TerritoryDefined: CatalogueEvent {
                   ("parent", parent.map(JSONValue.string))])
     }
 
-    init(stored r: inout ByteReader, schema: UInt8, personal: PersonalAccess) throws {
+    init(stored r: inout ByteReader, schema: UInt8, personal: borrowing PersonalAccess) throws {
         let present = try r.varint()
         self.init(code: try r.text(), name: try r.text(), level: try r.enumeration(), parent: present & 1 != 0 ? try r.text() : nil)
     }
