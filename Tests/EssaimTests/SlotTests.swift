@@ -1,3 +1,4 @@
+import EssaimCSupport
 import Testing
 @testable import Essaim
 
@@ -45,6 +46,12 @@ import Testing
             let copy = String(("." + id).dropFirst())
             #expect(IDSlots.hash(copy) == IDSlots.hash(id))
         }
+    }
+
+    @Test("the hashes' seed is set before any Swift code runs")
+    func seedIsSet() {
+        // Zero until the library's constructor sets it (never to zero).
+        #expect(essaim_hash_seed_value() != 0)
     }
 
     @Test("every byte counts: ids that differ in one byte hash apart")

@@ -1,3 +1,4 @@
+import EssaimCSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,7 +20,9 @@ struct IDSlots {
     /// The ids, by slot.
     private(set) var ids: [String] = []
 
-    private static let seed: UInt64 = .random(in: 1 ... .max)
+    /// Random per process, set before any Swift code runs (a static here
+    /// would be read through `swift_once` at every hash).
+    private static var seed: UInt64 { essaim_hash_seed_value() }
 
     var count: Int { ids.count }
 
