@@ -190,7 +190,7 @@ extension ByteReader {
 
     mutating func company() throws -> Company {
         // Every field read first, then the company made at once: changed after
-        // it is made, it is copied out and the first destroyed.
+        // it was made, it was copied out and the first destroyed.
         let present = try varint()
         let id = try text(), name = try text()
         let sector = present & 1 != 0 ? try text() : nil

@@ -61,8 +61,8 @@ extension ApplicationSubmitted: CatalogueEvent {
     /// was sealed); schema 3 holds it sealed with the application's key.
     init(stored r: inout ByteReader, schema: UInt8, personal: borrowing PersonalAccess) throws {
         // Every field read first, then the event made at once: changed after
-        // it is made, it was copied out and the first destroyed (a tenth of
-        // its decoding).
+        // it was made, it was copied out and the first destroyed (each string
+        // and array retained and released once more).
         let present = try r.varint()
         let application = try r.text(), cohort = try r.text(), company = try r.company()
         var leader: Leader?
