@@ -5,6 +5,7 @@ extension EssaimCommand {
     /// `essaim append`: appends one event given on the command line.
     struct Append: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "append",
             abstract: "Append one event.",
             discussion: """
                 The event is checked like an imported line. With --expected-version, the \

@@ -5,6 +5,7 @@ extension EssaimCommand {
     /// `essaim backup PATH`: a hot, consistent, compacted copy, verified.
     struct Backup: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "backup",
             abstract: "Copy the ledger (log, read models, keys) into a new directory while others go on using it.",
             discussion: """
                 The copy is consistent (one snapshot of the log, the key store after it), compacted \
@@ -36,6 +37,7 @@ extension EssaimCommand {
     /// `essaim compact`: the ledger rewritten without its free pages.
     struct Compact: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "compact",
             abstract: "Rewrite the ledger without the free pages that rewrites and rebuilds leave behind.",
             discussion: """
                 Writes a compacted copy next to the ledger, verifies it, and swaps it in with one \

@@ -9,6 +9,7 @@ extension EssaimCommand {
     /// `essaim demo`: the fixtures in a ledger and the main read models.
     struct Demo: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "demo",
             abstract: "Load the bundled fixtures into a temporary (or --ledger) ledger and show the main read models.",
             discussion: """
                 Shows the roster of the Medicen / Stratexio club, the growth of Alexis's program \

@@ -8,6 +8,10 @@ import Glibc
 /// The `essaim` command: git-style subcommands over one ledger directory.
 @main
 struct EssaimCommand: ParsableCommand {
+    // Every command names itself (`commandName`): without a name, the parser
+    // derives each from its type with `String(describing:)` on every run,
+    // which searches the runtime's conformance records (about 30 M
+    // instructions, a third of a `query roster`).
     static let configuration = CommandConfiguration(
         commandName: "essaim",
         abstract: "An event-sourced ledger for business-support networks.",

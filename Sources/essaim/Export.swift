@@ -5,6 +5,7 @@ extension EssaimCommand {
     /// `essaim export`: the log as JSON Lines on stdout.
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Write events as JSON Lines on stdout, in position order.",
             discussion: """
                 Each line carries the export fields of the contract: position, id, type, \

@@ -5,6 +5,7 @@ extension EssaimCommand {
     /// `essaim forget`: erasure of an application's personal data.
     struct Forget: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "forget",
             abstract: "Erase the personal data of an application (crypto-shredding).",
             discussion: """
                 Destroys the key that encrypts the application's personal data (its leader's \

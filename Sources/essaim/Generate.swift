@@ -5,6 +5,7 @@ extension EssaimCommand {
     /// `essaim generate`: a synthetic workload as JSON Lines.
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "generate",
             abstract: "Write a synthetic, valid workload as JSON Lines on stdout.",
             discussion: """
                 France's territory tree, then networks, programs and yearly cohorts of 12 seats: \

@@ -9,6 +9,7 @@ extension EssaimCommand {
     /// `essaim import FILE…`: validates and appends JSON Lines, all or nothing.
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Validate and append JSON Lines events, all-or-nothing per invocation.",
             discussion: """
                 Every line is checked against the refusal rules in order; the first refused \

@@ -5,6 +5,7 @@ extension EssaimCommand {
     /// `essaim init`: creates an empty ledger.
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "init",
             abstract: "Create an empty ledger (directory mode 0700, files 0600).",
             discussion: """
                 With a shared log (--ledger postgresql://…), creates the log's tables in the \

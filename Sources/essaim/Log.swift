@@ -5,6 +5,7 @@ extension EssaimCommand {
     /// `essaim log`: a human-readable listing of events.
     struct Log: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "log",
             abstract: "List events for people: position, business date, type, stream and a summary.",
             discussion: """
                 With --limit N, the last N matching events are listed (in position order).

@@ -5,6 +5,7 @@ extension EssaimCommand {
     /// `essaim query …`: the read models.
     struct Query: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "query",
             abstract: "Query the read models: roster, growth, territory, expansion, members, reach, mentoring, positions.",
             discussion: """
                 Every query takes --format table|json|csv (table on a terminal, json otherwise), \
@@ -92,6 +93,7 @@ struct QueryOptions: ParsableArguments {
 extension EssaimCommand.Query {
     struct Roster: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "roster",
             abstract: "A cohort's roster: seats, decisions, members and attendance.",
             discussion: "Example:\n  essaim query roster --cohort medicen-stratexio-2018 --as-of 2018-03-31")
 
@@ -114,6 +116,7 @@ extension EssaimCommand.Query {
 
     struct Growth: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "growth",
             abstract: "Growth of participants: funnel, metrics from baseline to latest outcome, conversion.",
             discussion: """
                 Give exactly one scope: --cohort, --program, --network or --territory.
@@ -161,6 +164,7 @@ extension EssaimCommand.Query {
 
     struct Territory: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "territory",
             abstract: "Territory expansion: coverage flows down the tree, activity rolls up.",
             discussion: """
                 Without --code, every territory with activity; with --code T, T and every territory below it.
@@ -187,6 +191,7 @@ extension EssaimCommand.Query {
 
     struct Expansion: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "expansion",
             abstract: "The expansion timeline: program launches and extensions, sites opened and planned.",
             discussion: """
                 Examples:
@@ -214,6 +219,7 @@ extension EssaimCommand.Query {
 
     struct Members: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "members",
             abstract: "A network's members: capacity, seats left, and every company ever a member.",
             discussion: "Example:\n  essaim query members --network puissance-20 --as-of 2019-12-31")
 
@@ -237,6 +243,7 @@ extension EssaimCommand.Query {
 
     struct Reach: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "reach",
             abstract: "The unduplicated reach: companies counted once, however many networks reach them.",
             discussion: """
                 A network reaches a company that is or was its member, or that applied to one of its \
@@ -264,6 +271,7 @@ extension EssaimCommand.Query {
 
     struct Mentoring: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "mentoring",
             abstract: "A network's peer mentoring: mentorships, sessions, minutes by theme, reciprocal pairs.",
             discussion: "Example:\n  essaim query mentoring --network medicalps --format json")
 
@@ -291,6 +299,7 @@ extension EssaimCommand.Query {
 
     struct Positions: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "positions",
             abstract: "Shared positions: who holds which share of each post's time, and who held one before.",
             discussion: """
                 Examples:
@@ -323,6 +332,7 @@ extension EssaimCommand.Query {
 
     struct Survival: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "survival",
             abstract: "Survival of the supported companies N years after they started (taux de pérennité).",
             discussion: """
                 A company starts on the later of its creation and the start of its support. The \

@@ -5,6 +5,7 @@ extension EssaimCommand {
     /// `essaim replay`: rebuilds read models from the log.
     struct Replay: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "replay",
             abstract: "Rebuild read models from position 1, with progress and events/s.",
             discussion: """
                 The rebuilt read models are identical to those kept up to date by appends \

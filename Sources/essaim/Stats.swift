@@ -5,6 +5,7 @@ extension EssaimCommand {
     /// `essaim stats`: counts and sizes.
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "stats",
             abstract: "Show event counts by type, positions, size on disk and map size.",
             discussion: """
                 Examples:

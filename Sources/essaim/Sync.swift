@@ -9,6 +9,7 @@ extension EssaimCommand {
     /// `essaim sync`: brings a site's replica up to the shared log.
     struct Sync: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "sync",
             abstract: "Bring this site's replica up to date with the shared log.",
             discussion: """
                 Applies the log's events after the replica's position, in order, a page per \

@@ -5,6 +5,7 @@ extension EssaimCommand {
     /// `essaim verify`: checks the whole ledger.
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Check the whole ledger; exit 0 only when every check holds.",
             discussion: """
                 Checks that every event decodes and carries the SHA-256 of its content and of \

@@ -9,6 +9,7 @@ extension EssaimCommand {
     /// `essaim report`: one self-contained HTML file for boards and funders.
     struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "report",
             abstract: "Write an HTML report with charts and a map, for people who read rather than type.",
             discussion: """
                 One self-contained file (inline CSS and SVG, no script, nothing fetched), printable on \\
