@@ -1,3 +1,5 @@
+import EssaimCSupport
+
 /// The ids a large write has filed but not yet put in the id index, and their
 /// positions (``EventStore/Appender``): the index takes them at the end of the
 /// write, sorted, each one appended.
@@ -18,7 +20,8 @@ struct PendingIDs {
     private var entries: [Entry] = []
     /// Per bucket: 0 when empty, else the entry's index + 1.
     private var buckets = [UInt32](repeating: 0, count: 1 << 12)
-    private static let seed: UInt64 = .random(in: 1 ... .max)
+    /// The process's seed, as ``IDSlots``'s (read without `swift_once`).
+    private static var seed: UInt64 { essaim_hash_seed_value() }
 
     var count: Int { entries.count }
 
