@@ -115,6 +115,43 @@ import Testing
         }
     }
 
+    @Test("a cursor asked for keys in ascending order answers as a search does: keys present and absent, gaps longer than it steps over, past the last, after a write")
+    func ascendingFinds() throws {
+        let t = try TemporaryLedger()
+        var random = SplitMix64(seed: 21)
+        #expect(throws: Rollback.self) {
+            try t.ledger.write { txn in
+                let table = try txn.open("ascending-test", create: true)
+                // Keys of 1 to 3 bytes from a small alphabet: many are prefixes of others.
+                func key() -> [UInt8] { (0 ..< 1 + Int(random.next() % 3)).map { _ in UInt8(random.next() % 6) } }
+                var stored: [[UInt8]: [UInt8]] = [:]
+                for _ in 0 ..< 120 {
+                    let (k, v) = (key(), key())
+                    stored[k] = v
+                    try txn.put(table, k, v)
+                }
+                for round in 0 ..< 200 {
+                    // Every key of the alphabet's, a random few of them asked, in order.
+                    let asked = Set((0 ..< 1 + Int(random.next() % 60)).map { _ in key() })
+                        .sorted { $0.lexicographicallyPrecedes($1) }
+                    try txn.withCursor(table) { cursor in
+                        for k in asked {
+                            let found = try k.withUnsafeBytes { try cursor.find(ascending: $0).map { Array($0.value) } }
+                            #expect(found == stored[k], "round \(round), key \(k)")
+                            // As a rebuild over a table does: an absent key is put where it belongs.
+                            if found == nil && round % 3 == 0 {
+                                let value = key()
+                                try k.withUnsafeBytes { k in try value.withUnsafeBytes { try cursor.put(k, $0, append: false) } }
+                                stored[k] = value
+                            }
+                        }
+                    }
+                }
+                throw Rollback()
+            }
+        }
+    }
+
     @Test("rebuilt over its table through write-backs of 500 records, with changed values held or written at once, the table ends as a fold in memory gives; unchanged, nothing is put")
     func rebuildThroughWriteBacks() throws {
         let t = try imported(20_000, seed: 13)

@@ -183,9 +183,7 @@ struct ProjectionWriteBatch {
 
     /// Whether `a` sorts before `b`: bytes compared unsigned, a prefix first.
     static func precedes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
-        let common = min(a.count, b.count)
-        let order = common == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, common)
-        return order != 0 ? order < 0 : a.count < b.count
+        a.keyOrder(b) < 0
     }
 }
 

@@ -164,8 +164,10 @@ final class ReplacingProjectionStore: ProjectionStore, BatchWritingStore {
     }
 
     /// Whether the table holds `value` under `key` (counted as unchanged).
+    /// Each cursor is asked for keys in ascending order (a batch's, the
+    /// values held), which it mostly finds by stepping from the one before.
     private func isStored(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ cursor: Cursor) throws -> Bool {
-        guard let stored = try cursor.find(key), stored.value.sameBytes(as: value) else { return false }
+        guard let stored = try cursor.find(ascending: key), stored.value.sameBytes(as: value) else { return false }
         unchanged += 1
         return true
     }

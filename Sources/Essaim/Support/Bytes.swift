@@ -257,4 +257,12 @@ extension UnsafeRawBufferPointer {
     func sameBytes(as other: UnsafeRawBufferPointer) -> Bool {
         count == other.count && (isEmpty || memcmp(baseAddress!, other.baseAddress!, count) == 0)
     }
+
+    /// How these bytes sort against `other` as LMDB orders keys by default:
+    /// bytes compared unsigned, a prefix first. Below 0, 0 or above 0.
+    func keyOrder(_ other: UnsafeRawBufferPointer) -> Int {
+        let common = Swift.min(count, other.count)
+        let order = common == 0 ? 0 : memcmp(baseAddress!, other.baseAddress!, common)
+        return order != 0 ? Int(order) : count - other.count
+    }
 }
