@@ -37,14 +37,51 @@ import Testing
         #expect(slots.slot(of: "absent") == nil)
     }
 
+    /// Strings of every length from 0 to 40 bytes, ASCII and not, small and not.
+    static var lengths: [String] {
+        var texts: [String] = []
+        for length in 0 ... 40 {
+            let ascii: [UInt8] = (0 ..< length).map { UInt8(0x21 + ($0 * 7 + length) % 90) }
+            texts.append(String(decoding: ascii, as: UTF8.self))
+            // "é" (two bytes), then ASCII to the length.
+            if length >= 2 { texts.append("é" + String(repeating: "a", count: length - 2)) }
+        }
+        return texts
+    }
+
+    @Test("a string's bytes read from its own words when it keeps them there, as utf8 gives them; in any storage")
+    func smallStrings() {
+        for text in Self.lengths {
+            let bytes = Array(text.utf8)
+            #expect((text.smallUTF8 != nil) == (bytes.count <= 15), "\(bytes.count) bytes")
+            #expect(text.withUTF8Bytes { Array($0) } == bytes)
+            // Made from a substring, or grown from room reserved: other storages, the same bytes.
+            let copy = String(("." + text).dropFirst())
+            var grown = String()
+            grown.reserveCapacity(64)
+            grown += text
+            #expect(grown.smallUTF8 == nil)
+            for other in [copy, grown] {
+                #expect(other.withUTF8Bytes { Array($0) } == bytes)
+                var writer = ByteWriter()
+                writer.text(other)
+                #expect(writer.bytes == [UInt8(bytes.count)] + bytes)
+            }
+        }
+    }
+
     @Test("a string hashes as its UTF-8 bytes, in any storage")
     func hashOfBytes() {
-        for id in Self.ids + ["é" + String(repeating: "x", count: 30), "Île-de-France"] {
+        for id in Self.ids + Self.lengths + ["é" + String(repeating: "x", count: 30), "Île-de-France"] {
             let bytes = Array(id.utf8)
             #expect(IDSlots.hash(id) == bytes.withUnsafeBytes { IDSlots.hash($0) })
             // A string made from a substring: another storage, the same hash.
             let copy = String(("." + id).dropFirst())
             #expect(IDSlots.hash(copy) == IDSlots.hash(id))
+            var grown = String()
+            grown.reserveCapacity(64)
+            grown += id
+            #expect(IDSlots.hash(grown) == IDSlots.hash(id))
         }
     }
 

@@ -32,11 +32,13 @@ struct ByteWriter {
     /// A string's UTF-8 bytes, without a length (a key's last part): copied at
     /// once rather than a code unit at a time.
     mutating func utf8(_ s: String) {
-        // In place when the string is contiguous (always, for a native one):
-        // `withUTF8` needs a mutable copy, which retains it.
-        if s.utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) != nil { return }
-        var s = s
-        s.withUTF8 { bytes.append(contentsOf: $0) }
+        s.withUTF8Bytes { append($0) }
+    }
+
+    /// Raw bytes, copied at once (appended as raw bytes, they would be
+    /// copied one at a time).
+    private mutating func append(_ raw: UnsafeRawBufferPointer) {
+        bytes.append(contentsOf: raw.assumingMemoryBound(to: UInt8.self))
     }
 
     /// A string with a 32-bit length prefix.
@@ -77,8 +79,10 @@ struct ByteWriter {
 
     /// A string with a varint length prefix.
     mutating func text(_ s: String) {
-        varint(UInt64(s.utf8.count))
-        utf8(s)
+        s.withUTF8Bytes { text in
+            varint(UInt64(text.count))
+            append(text)
+        }
     }
 
     /// A list of strings: a varint count, then each string.
@@ -247,8 +251,32 @@ extension String {
     /// content always gives the same bytes.
     @inline(__always)
     func withUTF8Bytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        if let (low, high, count) = smallUTF8 {
+            var words = (low, high)
+            return try withUnsafeBytes(of: &words) { try body(UnsafeRawBufferPointer(start: $0.baseAddress, count: count)) }
+        }
         if let result = try utf8.withContiguousStorageIfAvailable({ try body(UnsafeRawBufferPointer($0)) }) { return result }
         return try Array(utf8).withUnsafeBytes(body)
+    }
+
+    /// The UTF-8 bytes of a string of at most 15 of them, as the string keeps
+    /// them in itself (a "small" string): the first 8 in `low`, the others in
+    /// `high`, in order from the lowest byte; `nil` for any other string.
+    ///
+    /// Reaching them through `utf8` copies them out through the standard
+    /// library's generic paths (about 80 instructions). This reads the
+    /// string's two words (`_StringObject` on 64-bit platforms: a small
+    /// string's bytes, then its count in the low nibble of the top byte, bit
+    /// 61 telling it is small); tests check it against `utf8` for every length.
+    @inline(__always)
+    var smallUTF8: (low: UInt64, high: UInt64, count: Int)? {
+        #if (arch(x86_64) || arch(arm64)) && _endian(little)
+        let (low, high) = unsafeBitCast(self, to: (UInt64, UInt64).self)
+        guard high & (1 << 61) != 0 else { return nil }
+        return (low, high & 0x00FF_FFFF_FFFF_FFFF, Int(truncatingIfNeeded: high >> 56) & 0xF)
+        #else
+        return nil
+        #endif
     }
 }
 
