@@ -131,7 +131,7 @@ import Testing
                     try txn.put(table, k, v)
                 }
                 for round in 0 ..< 200 {
-                    // Every key of the alphabet's, a random few of them asked, in order.
+                    // A random few of the alphabet's keys, stored or not, asked in order.
                     let asked = Set((0 ..< 1 + Int(random.next() % 60)).map { _ in key() })
                         .sorted { $0.lexicographicallyPrecedes($1) }
                     try txn.withCursor(table) { cursor in
