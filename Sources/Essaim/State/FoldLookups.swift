@@ -101,6 +101,8 @@ func prefetchElements<Element>(_ array: [Element]) {
 /// outside the string itself (more than 15 bytes of UTF-8): a hint.
 @inline(__always)
 func prefetchText(_ text: String) {
+    // A small string's bytes are in the string: `utf8` would copy them out to ask for the copy.
+    guard text.smallUTF8 == nil else { return }
     _ = text.utf8.withContiguousStorageIfAvailable { bytes in
         if let base = bytes.baseAddress { essaim_prefetch_for_write(base) }
     }
