@@ -144,6 +144,32 @@ import Testing
         for (index, id) in Self.ids.enumerated() { #expect(try cache.get(id) == CountRecord(count: index + 1)) }
     }
 
+    @Test("a record read in place or tested for is found as `get` finds it, and is not written back for it")
+    func recordCacheReads() throws {
+        let store = MemoryProjectionStore()
+        let cache = RecordCache<CountRecord>(.participants, store, load: false)
+        for (index, id) in Self.ids.enumerated() where index % 2 == 0 { cache.put(id, CountRecord(count: index)) }
+        #expect(cache.writeBack(chunk: 100) { batch in
+            try? store.write(batch)
+            return true
+        })
+        let stored = store.allEntries.count
+        #expect(stored == (Self.ids.count + 1) / 2)
+        // Read back from the store, in place: found where `get` finds them, absent elsewhere.
+        for (index, id) in Self.ids.enumerated() {
+            #expect(try cache.contains(id) == (index % 2 == 0))
+            #expect(try cache.read(id) { $0.count } == (index % 2 == 0 ? index : nil))
+            #expect(try cache.read(id) { $0.count } == cache.get(id)?.count)
+        }
+        // Read, not changed: the write-back writes none of them.
+        var written = 0
+        #expect(cache.writeBack(chunk: 100) { batch in
+            written += batch.count
+            return true
+        })
+        #expect(written == 0)
+    }
+
     @Test("a write-back through spare batches fills each batch anew, to the chunk, and writes every record once")
     func writeBackThroughSpares() throws {
         let store = MemoryProjectionStore()

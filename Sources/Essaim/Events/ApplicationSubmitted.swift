@@ -122,19 +122,19 @@ extension ApplicationSubmitted: CatalogueEvent {
     /// deadline day), rule 5 (the program's eligibility).
     func check(against entities: Entities, occurredAt: OccurredAt) throws {
         try entities.requireNew(entities.applications, application, "application")
-        let cohort = try entities.requireCohort(self.cohort)
+        let (deadline, program) = try entities.requireCohort(cohort) { ($0.applicationDeadline, $0.program) }
         if let territory = company.territory { try entities.requireTerritory(territory, field: "company.territory") }
-        if let deadline = cohort.applicationDeadline.map(CivilDate.init(daysSinceEpoch:)), occurredAt.day > deadline {
-            throw EventRefusal(.lateApplication, "submitted on \(occurredAt.day), after cohort \(self.cohort)'s deadline \(deadline)")
+        if let deadline = deadline.map(CivilDate.init(daysSinceEpoch:)), occurredAt.day > deadline {
+            throw EventRefusal(.lateApplication, "submitted on \(occurredAt.day), after cohort \(cohort)'s deadline \(deadline)")
         }
-        if let program = try entities.programs.get(cohort.program), let eligibility = program.eligibility {
+        if case let (eligibility?, networks)? = try entities.programs.read(program, { ($0.eligibility, $0.networks) }) {
             var failures = eligibilityFailures(eligibility, on: occurredAt.day)
             if eligibility.membersOnly == true,
-               try !program.networks.contains(where: { try entities.isActiveMember(company.id, of: $0) }) {
-                failures.append(try entities.notMember(company.id, ofAnyOf: program.networks))
+               try !networks.contains(where: { try entities.isActiveMember(company.id, of: $0) }) {
+                failures.append(try entities.notMember(company.id, ofAnyOf: networks))
             }
             if !failures.isEmpty {
-                throw EventRefusal(.ineligible, "program \(cohort.program): " + failures.joined(separator: "; "))
+                throw EventRefusal(.ineligible, "program \(program): " + failures.joined(separator: "; "))
             }
         }
     }
@@ -177,7 +177,7 @@ extension ApplicationSubmitted: CatalogueEvent {
             $0.applications.append(application)
             program = $0.program
         }
-        let networks = try program.flatMap { try entities.programs.get($0)?.networks } ?? []
+        let networks = try program.flatMap { try entities.programs.read($0) { $0.networks } } ?? []
         try entities.describe(company) { record in
             record.applications.append(application)
             for network in networks { Entities.reach(&record, by: network) }

@@ -24,7 +24,7 @@ extension CandidateRejected: ReasonedApplicationEvent {
 
     /// Rule 2 (a known application), rule 6 (pending or waitlisted).
     func check(against entities: Entities, occurredAt: OccurredAt) throws {
-        try entities.requireApplication(application).requireDecision(from: [.pending, .waitlisted], "reject", application)
+        try entities.requireApplication(application) { try $0.requireDecision(from: [.pending, .waitlisted], "reject", application) }
     }
 
     func apply(to entities: Entities, _ context: EventContext) throws {

@@ -19,11 +19,13 @@ extension CandidateSelected: ApplicationEvent {
 
     /// Rule 2 (a known application), rule 6 (pending or waitlisted), rule 7 (a free seat).
     func check(against entities: Entities, occurredAt: OccurredAt) throws {
-        let record = try entities.requireApplication(application)
-        try record.requireDecision(from: [.pending, .waitlisted], "select", application)
-        let cohort = try entities.requireCohort(record.cohort)
-        if let capacity = cohort.capacity, Int64(cohort.active) >= capacity {
-            throw EventRefusal(.full, "cohort \(record.cohort) has \(cohort.active) active participants for \(capacity) seats")
+        let cohort = try entities.requireApplication(application) { record in
+            try record.requireDecision(from: [.pending, .waitlisted], "select", application)
+            return record.cohort
+        }
+        let (capacity, active) = try entities.requireCohort(cohort) { ($0.capacity, $0.active) }
+        if let capacity, Int64(active) >= capacity {
+            throw EventRefusal(.full, "cohort \(cohort) has \(active) active participants for \(capacity) seats")
         }
     }
 

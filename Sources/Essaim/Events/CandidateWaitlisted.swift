@@ -19,7 +19,7 @@ extension CandidateWaitlisted: ApplicationEvent {
 
     /// Rule 2 (a known application), rule 6 (still pending).
     func check(against entities: Entities, occurredAt: OccurredAt) throws {
-        try entities.requireApplication(application).requireDecision(from: [.pending], "waitlist", application)
+        try entities.requireApplication(application) { try $0.requireDecision(from: [.pending], "waitlist", application) }
     }
 
     func apply(to entities: Entities, _ context: EventContext) throws {

@@ -77,7 +77,7 @@ extension CohortOpened: CatalogueEvent {
     }
 
     func apply(to entities: Entities, _ context: EventContext) throws {
-        let capacity = try self.capacity ?? entities.programs.get(program)?.capacityPerCohort
+        let capacity = try self.capacity ?? entities.programs.read(program) { $0.capacityPerCohort } ?? nil
         entities.cohorts.put(cohort, CohortRecord(program: program, label: label, capacity: capacity,
                                                  applicationDeadline: applicationDeadline?.daysSinceEpoch))
         try entities.programs.update(program) { $0.cohorts.append(cohort) }

@@ -32,12 +32,12 @@ extension FollowUpRecorded: MeasurementEvent {
 
     /// Rule 2 (a known application), rule 9 (never selected, and decided: rejected or waitlisted).
     func check(against entities: Entities, occurredAt: OccurredAt) throws {
-        let record = try entities.requireApplication(application)
-        if record.isParticipant {
+        let (participant, state) = try entities.requireApplication(application) { ($0.isParticipant, $0.state) }
+        if participant {
             throw EventRefusal(.outcomeWithoutSelection,
                                "application \(application) was selected: record its figures as an OutcomeRecorded")
         }
-        if record.state == .pending {
+        if state == .pending {
             throw EventRefusal(.outcomeWithoutSelection, "application \(application) has no decision yet")
         }
     }

@@ -40,14 +40,15 @@ extension MemberJoined: CatalogueEvent {
     /// Rule 2 (a registered network, a defined territory), rule 6 (not a member
     /// already), rule 7 (the network's `memberCapacity`).
     func check(against entities: Entities, occurredAt: OccurredAt) throws {
-        guard let record = try entities.networks.get(network) else { throw Entities.unknown("network", network) }
+        guard case let (name, capacity, members)? = try entities.networks.read(network, { ($0.name, $0.memberCapacity, $0.activeMembers) })
+        else { throw Entities.unknown("network", network) }
         if let territory = company.territory { try entities.requireTerritory(territory, field: "company.territory") }
         if let membership = try entities.memberships.get(RecordKind.pair(network, company.id)), membership.active {
             throw EventRefusal(.decisionOutOfOrder,
-                               "\(company.id) is already a member of \(record.name) since \(CivilDate(daysSinceEpoch: membership.since))")
+                               "\(company.id) is already a member of \(name) since \(CivilDate(daysSinceEpoch: membership.since))")
         }
-        if let capacity = record.memberCapacity, Int64(record.activeMembers) >= capacity {
-            throw EventRefusal(.full, "\(record.name) already has its \(capacity) members")
+        if let capacity, Int64(members) >= capacity {
+            throw EventRefusal(.full, "\(name) already has its \(capacity) members")
         }
     }
 

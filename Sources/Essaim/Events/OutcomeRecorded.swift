@@ -30,9 +30,9 @@ extension OutcomeRecorded: MeasurementEvent {
 
     /// Rule 2 (a known application), rule 9 (it was selected at some point).
     func check(against entities: Entities, occurredAt: OccurredAt) throws {
-        let record = try entities.requireApplication(application)
-        guard record.isParticipant else {
-            throw EventRefusal(.outcomeWithoutSelection, "application \(application) was never selected (it is \(record.state.decisionName))")
+        let (participant, state) = try entities.requireApplication(application) { ($0.isParticipant, $0.state) }
+        guard participant else {
+            throw EventRefusal(.outcomeWithoutSelection, "application \(application) was never selected (it is \(state.decisionName))")
         }
     }
 

@@ -24,9 +24,9 @@ extension ParticipantWithdrew: ReasonedApplicationEvent {
 
     /// Rule 2 (a known application), rule 6 (only an active participant withdraws).
     func check(against entities: Entities, occurredAt: OccurredAt) throws {
-        let record = try entities.requireApplication(application)
-        guard record.state == .active else {
-            throw EventRefusal(.decisionOutOfOrder, "application \(application) cannot withdraw: it is \(record.state.decisionName), not selected")
+        let state = try entities.requireApplication(application) { $0.state }
+        guard state == .active else {
+            throw EventRefusal(.decisionOutOfOrder, "application \(application) cannot withdraw: it is \(state.decisionName), not selected")
         }
     }
 

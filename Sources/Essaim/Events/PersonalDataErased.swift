@@ -24,7 +24,7 @@ extension PersonalDataErased: ReasonedApplicationEvent {
 
     /// Rule 2 (a known application).
     func check(against entities: Entities, occurredAt: OccurredAt) throws {
-        _ = try entities.requireApplication(application)
+        try entities.requireApplication(application)
     }
 
     /// The entities hold no personal data: nothing changes.

@@ -77,13 +77,15 @@ extension SessionHeld: CatalogueEvent {
     /// (every attendee an active participant of the cohort).
     func check(against entities: Entities, occurredAt: OccurredAt) throws {
         try entities.requireNew(entities.sessions, session, "session")
-        _ = try entities.requireCohort(cohort)
+        try entities.requireCohort(cohort)
         for attendee in attendees {
-            guard let application = try entities.applications.get(attendee) else {
-                throw Entities.unknown("application (attendee)", attendee)
+            // Why the attendee is not a participant (`nil`: it is), read in place.
+            let why = try entities.applications.read(attendee) { application -> String? in
+                if application.cohort != cohort { return "applied to cohort \(application.cohort)" }
+                return application.state == .active ? nil : "is \(application.state.decisionName)"
             }
-            guard application.cohort == cohort, application.state == .active else {
-                let why = application.cohort != cohort ? "applied to cohort \(application.cohort)" : "is \(application.state.decisionName)"
+            guard let why else { throw Entities.unknown("application (attendee)", attendee) }
+            if let why {
                 throw EventRefusal(.attendeeNotParticipant, "attendee \(attendee) is not an active participant of cohort \(cohort): it \(why)")
             }
         }

@@ -11,17 +11,17 @@ extension Entities {
 
     /// Rule 3: `id` must not be in use in `entities`.
     func requireNew<Record>(_ entities: RecordCache<Record>, _ id: String, _ what: String) throws {
-        if try entities.get(id) != nil { throw EventRefusal(.duplicateDefinition, "\(what) \(id) is already defined") }
+        if try entities.contains(id) { throw EventRefusal(.duplicateDefinition, "\(what) \(id) is already defined") }
     }
 
     /// Rule 2: a defined territory, named by `field`.
     func requireTerritory(_ code: String, field: String) throws {
-        guard try territories.get(code) != nil else { throw Self.unknown("territory (\(field))", code) }
+        guard try territories.contains(code) else { throw Self.unknown("territory (\(field))", code) }
     }
 
     /// Rule 2: a registered network.
     func requireNetwork(_ id: String) throws {
-        guard try networks.get(id) != nil else { throw Self.unknown("network", id) }
+        guard try networks.contains(id) else { throw Self.unknown("network", id) }
     }
 
     /// Rule 2: a launched program.
@@ -31,15 +31,27 @@ extension Entities {
     }
 
     /// Rule 2: an opened cohort.
-    func requireCohort(_ id: String) throws -> CohortRecord {
-        guard let cohort = try cohorts.get(id) else { throw Self.unknown("cohort", id) }
-        return cohort
+    func requireCohort(_ id: String) throws {
+        guard try cohorts.contains(id) else { throw Self.unknown("cohort", id) }
+    }
+
+    /// Rule 2: an opened cohort, of which `read` reads what the rule needs (in
+    /// place, see ``RecordCache/read(_:_:)``).
+    func requireCohort<R>(_ id: String, _ read: (inout CohortRecord) throws -> R) throws -> R {
+        guard let value = try cohorts.read(id, read) else { throw Self.unknown("cohort", id) }
+        return value
     }
 
     /// Rule 2: a submitted application.
-    func requireApplication(_ id: String) throws -> ApplicationRecord {
-        guard let application = try applications.get(id) else { throw Self.unknown("application", id) }
-        return application
+    func requireApplication(_ id: String) throws {
+        guard try applications.contains(id) else { throw Self.unknown("application", id) }
+    }
+
+    /// Rule 2: a submitted application, of which `read` reads what the rule
+    /// needs (in place, see ``RecordCache/read(_:_:)``).
+    func requireApplication<R>(_ id: String, _ read: (inout ApplicationRecord) throws -> R) throws -> R {
+        guard let value = try applications.read(id, read) else { throw Self.unknown("application", id) }
+        return value
     }
 }
 

@@ -29,8 +29,8 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
     /// look-up that finds an id has the record in the same cache lines (the
     /// look-ups wait on memory more than they compute). The fold touches these
     /// several times per event, so they go without the runtime's exclusivity
-    /// checks (a tenth of a replay's instructions): no change passed to
-    /// `modify` or `update` may use the same cache (debug builds check).
+    /// checks (a tenth of a replay's instructions): no closure passed to
+    /// `modify`, `update` or `read` may use the same cache (debug builds check).
     @exclusivity(unchecked) private var table = SlotTable(maxLoad: 2)
     @exclusivity(unchecked) private var entries: [Entry] = []
 
@@ -41,8 +41,9 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
     }
 
     #if DEBUG
-    /// Set while `modify`/`update` hold the records: a change that reached back
-    /// into the same cache would move them under its feet (debug builds trap).
+    /// Set while `modify`/`update`/`read` hold the records: a change or read
+    /// that reached back into the same cache would move them under its feet
+    /// (debug builds trap).
     private var changing = false
     #endif
 
@@ -92,6 +93,33 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
     /// The record, or `nil` when no event named it.
     func get(_ id: String) throws -> Record? {
         entries[try slot(id)].record
+    }
+
+    /// What `body` reads of the record, in place, or `nil` when no event named
+    /// it: cheaper than ``get(_:)`` for a part of a large record, whose copy
+    /// retains and releases each of its strings and arrays. The record is lent
+    /// `inout` only because Swift then passes it where it lies (a `borrowing`
+    /// parameter read from the cache's buffer is copied first); `body` must
+    /// not change it (debug builds check), as the cache would not write the
+    /// change back.
+    func read<R>(_ id: String, _ body: (inout Record) throws -> R) throws -> R? {
+        let slot = try slot(id)
+        #if DEBUG
+        changing = true
+        defer { changing = false }
+        let before = entries[slot].record?.storedBytes
+        defer { assert(entries[slot].record?.storedBytes == before, "a read changed a \(Record.self)") }
+        #endif
+        return try entries.withUnsafeMutableBufferPointer { entries in
+            guard entries[slot].record != nil else { return nil }
+            return try body(&entries[slot].record!)
+        }
+    }
+
+    /// Whether an event named a record for `id` (as ``get(_:)`` tells, without the copy).
+    func contains(_ id: String) throws -> Bool {
+        let slot = try slot(id)
+        return entries.withUnsafeMutableBufferPointer { $0[slot].record != nil }
     }
 
     /// Sets the record of `id`, changed. It is moved in, not copied: an

@@ -126,7 +126,7 @@ extension Entities {
         if let old { try spread(from: old.share, to: nil, over: old.territory) }
         try spread(from: nil, to: new.share, over: new.territory)
         if let old, old.participant {
-            let participations = try moved.filter { try applications.get($0)?.isParticipant == true }.count
+            let participations = try moved.filter { try applications.read($0) { $0.isParticipant } == true }.count
             if let from = old.territory { try count(participantsIn: from, by: -participations) }
             if let to = new.territory { try count(participantsIn: to, by: participations) }
         }
@@ -157,7 +157,7 @@ extension Entities {
         var place: String? = territory
         while let code = place, scopes.count < 64 {
             scopes.append(code)
-            place = try territories.get(code)?.parent
+            place = try territories.read(code) { $0.parent } ?? nil
         }
         ancestry.insert(territory, scopes)
         return scopes
