@@ -226,9 +226,10 @@ struct AppendBatch<Log: EventLogAppender> {
     }
 
     /// Checks and stores `event`; `prepared` is its personal data sealed ahead.
-    mutating func add(_ event: consuming NewEvent, line: Int?, source: String?, prepared: PreparedSeal? = nil) throws {
+    /// Both are borrowed (an import lends them from its decoded chunk): a copy
+    /// would retain each of their strings and arrays.
+    mutating func add(_ event: NewEvent, line: Int?, source: String?, prepared: PreparedSeal? = nil) throws {
         let id = event.id ?? EventID.random()
-        event.id = id
         do {
             if let position = try log.claim(id) {
                 guard let stored = try log.record(at: position) else {
@@ -255,9 +256,11 @@ struct AppendBatch<Log: EventLogAppender> {
             // Sealing may create the application's key: only for an event that is stored.
             var keys = self.keys
             keys.prepared = prepared
-            let stored = try log.append(try EventRecord(event, keys: keys)) { current in
-                try event.expectedVersion.check(current: current, stream: event.event.stream)
-            }
+            let record = try EventRecord(event, id: id, keys: keys)
+            // The check captures what it reads, not the event: a closure that
+            // captured it would be handed a copy of it.
+            let (expected, stream) = (event.expectedVersion, record.stream)
+            let stored = try log.append(record) { current in try expected.check(current: current, stream: stream) }
             if log.keepsKeys, let subject = event.event.personalDataSubject,
                let key = try keys.store.key(for: subject, create: false, txn) {
                 try log.keepKey(key, for: subject, createdAt: stored.position)
