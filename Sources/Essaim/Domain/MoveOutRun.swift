@@ -7,12 +7,11 @@ typealias DecodedEvents = Result<(events: EventRun, lookups: FoldLookups), any E
 /// Decoded events in log order, for a fold to borrow one at a time.
 typealias EventRun = MoveOutRun<RecordedEvent>
 
-/// Values in order that a consumer takes or borrows one at a time, each moved
-/// out of the run rather than copied (and, borrowed, moved back): a copy of
-/// a decoded event retains each of its strings and arrays, and releases them
-/// again after use (8 % of a replay's folding thread). An array's elements
-/// cannot be moved out, and one passed where it lies, borrowed, is still
-/// copied.
+/// Values in order that a consumer takes (moved out) or borrows (lent where
+/// they lie) one at a time, never copied: a copy of a decoded event retains
+/// each of its strings and arrays, and releases them again after use (8 % of
+/// a replay's folding thread). An array's elements cannot be moved out, and
+/// one passed where it lies, borrowed, is still copied.
 ///
 /// One thread fills it, then hands it over (``ChunkPipe``) to the one that
 /// takes or borrows the values; never both at once. Values lent are freed
@@ -56,16 +55,18 @@ final class MoveOutRun<Element>: @unchecked Sendable {
         count += 1
     }
 
-    /// Calls `body` with each value not yet taken, in order, each moved out of
-    /// the run, lent, and moved back: the values stay in the run, to be freed
-    /// with it, by whichever thread lets go of it last (a fold lends a decoded
-    /// run's events, and the decoding thread, which allocated them, frees
-    /// them). Stops at the first error.
-    func lendEach(_ body: (borrowing Element) throws -> Void) rethrows {
+    /// Calls `body` with each value not yet taken, in order, lent where it
+    /// lies: the values stay in the run, to be freed with it, by whichever
+    /// thread lets go of it last (a fold lends a decoded run's events, and the
+    /// decoding thread, which allocated them, frees them). Stops at the first
+    /// error. A value is lent `inout` only because Swift then passes it in
+    /// place; `body` reads it and passes it on borrowed. (Lent as `borrowing`
+    /// from the run's memory, a value is copied first, each string and array
+    /// retained and released; moved out to the stack and back, its bytes are
+    /// copied twice.)
+    func lendEach(_ body: (inout Element) throws -> Void) rethrows {
         for slot in elements + taken ..< elements + count {
-            let element = slot.move()
-            defer { slot.initialize(to: element) }
-            try body(element)
+            try body(&slot.pointee)
         }
     }
 
