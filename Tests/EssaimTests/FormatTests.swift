@@ -56,6 +56,49 @@ import Testing
                     "0b6f7d1e-8f0a-4a5b-9c2d-3e4f5a6b7cé"] {
             #expect(EventID(bad) == nil, "\(bad) was accepted")
         }
+        // In an import line, read in place, or through its escapes.
+        func line(_ id: String) -> [UInt8] {
+            Array((#"{"id":""# + id + #"","type":"TerritoryDefined","occurredAt":"2020-01-01","data":{"code":"X1","name":"X","level":"commune"}}"#).utf8)
+        }
+        #expect(try EventLine.decode(line("0B6F7D1E-8f0a-4A5B-9c2d-3E4F5A6B7C8D")).id == id)
+        #expect(try EventLine.decode(line(#"\u0030b6f7d1e-8f0a-4a5b-9c2d-3e4f5a6b7c8d"#)).id == id)
+        #expect { try EventLine.decode(line(#"0b6f7d1e-8f0a-4a5b-9c2d-3e4f5a6b7c8\u0067"#)) } throws: {
+            ($0 as? EventRefusal)?.description.contains(#"id: "0b6f7d1e-8f0a-4a5b-9c2d-3e4f5a6b7c8g" is not a UUID"#) == true
+        }
+    }
+
+    @Test("eight hexadecimal digits read as one word agree with the digits read one by one")
+    func eightDigitsAtOnce() {
+        func scalar(_ digits: [UInt8]) -> UInt32? {
+            var value: UInt32 = 0
+            for c in digits {
+                guard let nibble = Hex.nibble(c) else { return nil }
+                value = value << 4 | UInt32(nibble)
+            }
+            return value
+        }
+        func word(_ digits: [UInt8]) -> UInt64 {
+            digits.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        }
+        // Every byte in every place among digits.
+        let valid = Array("0a1B2c3F".utf8)
+        for place in 0 ..< 8 {
+            for byte in UInt8.min ... UInt8.max {
+                var digits = valid
+                digits[place] = byte
+                #expect(Hex.eightDigits(word(digits)) == scalar(digits), "byte \(byte) in place \(place)")
+            }
+        }
+        // Digits at random, and words at random (nearly all refused).
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("0123456789abcdefABCDEF".utf8)
+        for _ in 0 ..< 20_000 {
+            let digits = (0 ..< 8).map { _ in alphabet.randomElement(using: &generator)! }
+            #expect(Hex.eightDigits(word(digits)) == scalar(digits))
+            let random = UInt64.random(in: .min ... .max, using: &generator)
+            let bytes = withUnsafeBytes(of: random.littleEndian) { Array($0) }
+            #expect(Hex.eightDigits(random) == scalar(bytes))
+        }
     }
 
     @Test("JSON: invalid UTF-8 is refused")

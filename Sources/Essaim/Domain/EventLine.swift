@@ -67,11 +67,7 @@ public enum EventLine {
         guard let type = EventType(rawValue: typeText) else {
             throw Malformed(path: "type", reason: "unknown event type \"\(typeText)\"")
         }
-        var id: EventID?
-        if let idText = try r.optionalString("id") {
-            guard let parsed = EventID(idText) else { throw Malformed(path: "id", reason: "\"\(idText)\" is not a UUID") }
-            id = parsed
-        }
+        let id = try r.optionalParsed("id", as: "a UUID", EventID.init(utf8:))
         let occurredText = try r.string("occurredAt")
         guard let occurredAt = OccurredAt(occurredText) else {
             throw Malformed(path: "occurredAt", reason: "\"\(occurredText)\" is not a valid YYYY-MM-DD date or RFC 3339 date-time")

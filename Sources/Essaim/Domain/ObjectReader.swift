@@ -129,6 +129,17 @@ struct ObjectReader {
         return try string(value, key)
     }
 
+    /// A string member as `parse` reads it from its UTF-8 (in place, no string
+    /// made), or `nil` when absent; refused when `parse` gives `nil`, as not
+    /// `what` (`a UUID`).
+    mutating func optionalParsed<T>(_ key: String, as what: String,
+                                    _ parse: (UnsafeRawBufferPointer) -> T?) throws(Malformed) -> T? {
+        guard let value = optional(key) else { return nil }
+        guard document.kind(at: value) == .string else { throw mistyped(key, "a string", value) }
+        if let parsed = document.withUTF8(at: value, parse) { return parsed }
+        throw Malformed(path: fieldPath(key), reason: "\"\(document.string(at: value))\" is not \(what)")
+    }
+
     private func checkIdentifier(_ s: String, _ key: @autoclosure () -> String) throws(Malformed) -> String {
         if s.isEmpty { throw Malformed(path: fieldPath(key()), reason: "identifier must not be empty") }
         // Printable ASCII, one scalar per byte: most identifiers.

@@ -43,24 +43,20 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses the 36-character `8-4-4-4-12` hexadecimal form.
     public init?(_ text: String) {
-        guard let halves = text.withUTF8Bytes(Self.halves) else { return nil }
-        self.init(high: halves.high, low: halves.low)
+        guard let id = text.withUTF8Bytes(EventID.init(utf8:)) else { return nil }
+        self = id
     }
 
-    /// The halves written in `text`, the `8-4-4-4-12` form.
-    private static func halves(_ text: UnsafeRawBufferPointer) -> (high: UInt64, low: UInt64)? {
-        guard text.count == 36 else { return nil }
-        var high: UInt64 = 0, low: UInt64 = 0, digits = 0
-        for (i, c) in text.enumerated() {
-            if i == 8 || i == 13 || i == 18 || i == 23 {
-                guard c == UInt8(ascii: "-") else { return nil }
-                continue
-            }
-            guard let nibble = Hex.nibble(c) else { return nil }
-            if digits < 16 { high = high << 4 | UInt64(nibble) } else { low = low << 4 | UInt64(nibble) }
-            digits += 1
-        }
-        return (high, low)
+    /// Parses the `8-4-4-4-12` form from its UTF-8 bytes: its 32 digits read
+    /// eight at a time (``Hex/eightDigits(_:)``).
+    init?(utf8 text: UnsafeRawBufferPointer) {
+        let dash = UInt8(ascii: "-")
+        guard text.count == 36, text[8] == dash, text[13] == dash, text[18] == dash, text[23] == dash else { return nil }
+        func eight(_ offset: Int) -> UInt64 { UInt64(littleEndian: text.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+        func four(_ offset: Int) -> UInt64 { UInt64(UInt32(littleEndian: text.loadUnaligned(fromByteOffset: offset, as: UInt32.self))) }
+        guard let a = Hex.eightDigits(eight(0)), let b = Hex.eightDigits(four(9) | four(14) << 32),
+              let c = Hex.eightDigits(four(19) | four(24) << 32), let d = Hex.eightDigits(eight(28)) else { return nil }
+        self.init(high: UInt64(a) << 32 | UInt64(b), low: UInt64(c) << 32 | UInt64(d))
     }
 
     /// A new random (version 4) identifier.

@@ -12,6 +12,32 @@ enum Hex {
         }
     }
 
+    /// The value of the eight hexadecimal digits (either case) held in `word`,
+    /// the first in its lowest byte (as loaded from memory on a little-endian
+    /// machine), or `nil` when a byte is no digit. All eight at once, as
+    /// bytes of one word: each byte's value is its low four bits, plus 9 for
+    /// a letter, and must read back as the byte itself.
+    static func eightDigits(_ word: UInt64) -> UInt32? {
+        // Each constant repeated in every byte (`&` binds as `*` does: named, not written inline).
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let (x0F, x20, x30, x70, x76, x7F, x80) = (0x0F * ones, 0x20 * ones, 0x30 * ones, 0x70 * ones,
+                                                   0x76 * ones, 0x7F * ones, 0x80 * ones)
+        let lower = word | x20                           // letters in lower case, digits unchanged
+        let letter = (lower >> 6) & ones                 // 1 in a byte with bit 6 set (a letter)
+        let value = (lower & x0F) + 9 * letter           // at most 24 a byte: no carry
+        let tooLarge = (value + x70) & x80
+        let alpha = ((value + x76) & x80) >> 7           // 1 where the value is 10 or more
+        let lowerDigit = value + x30 + 0x27 * alpha
+        let upperDigit = lowerDigit - 0x20 * alpha
+        // 0x80 in each byte of `x` that is zero.
+        func zeroBytes(_ x: UInt64) -> UInt64 { ~(((x & x7F) + x7F) | x) & x80 }
+        guard tooLarge == 0, zeroBytes(word ^ lowerDigit) | zeroBytes(word ^ upperDigit) == x80 else { return nil }
+        // Two digits to a byte (in the even bytes), then the four bytes, first digit highest.
+        let pairs = ((value << 4) | (value >> 8)) & 0x00FF_00FF_00FF_00FF
+        return UInt32(truncatingIfNeeded: pairs & 0xFF) << 24 | UInt32(truncatingIfNeeded: (pairs >> 16) & 0xFF) << 16
+            | UInt32(truncatingIfNeeded: (pairs >> 32) & 0xFF) << 8 | UInt32(truncatingIfNeeded: (pairs >> 48) & 0xFF)
+    }
+
     /// Two digits per byte.
     static func encode(_ bytes: some Sequence<UInt8>) -> String {
         var out: [UInt8] = []

@@ -436,6 +436,13 @@ struct JSONDocument {
         return String(decoding: scratch, as: UTF8.self)
     }
 
+    /// Calls `body` with the UTF-8 of the string at `node`: in place in the
+    /// text when it holds no escape, no string made.
+    func withUTF8<R>(at node: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        guard nodes[node].flag else { return try body(UnsafeRawBufferPointer(raw(node))) }
+        return try string(at: node).withUTF8Bytes(body)
+    }
+
     /// Whether the string at `node` is `key` (compared as strings are).
     func string(at node: Int, is key: String) -> Bool {
         let n = nodes[node]
