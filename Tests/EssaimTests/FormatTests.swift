@@ -101,6 +101,24 @@ import Testing
         }
     }
 
+    @Test("JSON strings of every length up to 24, each kind of character in every place: read back as written; a raw control or invalid byte refused")
+    func stringsInEveryPlace() throws {
+        let pieces = ["a", "é", "\"", "\\", "/", "\u{1}", "\u{1F}", "\u{7F}", "😀", "\n"]
+        for length in 1 ... 24 {
+            for place in 0 ..< length {
+                let before = String(repeating: "x", count: place), after = String(repeating: "y", count: length - place - 1)
+                for piece in pieces {
+                    let value = before + piece + after
+                    #expect(try JSONParser.parse(JSONValue.string(value).serialized) == .string(value), "\(value.debugDescription)")
+                }
+                for raw: UInt8 in [0x00, 0x01, 0x0A, 0x1F, 0xFF, 0xC3] {
+                    let text = [0x22] + Array(before.utf8) + [raw] + Array(after.utf8) + [0x22]
+                    #expect(throws: JSONParseError.self, "byte \(raw) in place \(place) of \(length)") { try JSONParser.parse(text) }
+                }
+            }
+        }
+    }
+
     @Test("JSON: invalid UTF-8 is refused")
     func invalidUTF8() {
         #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22, 0xC3, 0x28, 0x22]) }

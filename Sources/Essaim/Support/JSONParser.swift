@@ -232,14 +232,19 @@ struct JSONTape {
             index += 1  // opening quote
             let start = index
             var wide = false
-            // Eight bytes at a time while none ends the string, escapes, is a
-            // control character or is past ASCII.
-            while index + 8 <= text.count,
-                  Self.isPlainASCII(UnsafeRawPointer(text.baseAddress! + index).loadUnaligned(as: UInt64.self)) {
-                index += 8
-            }
             // Fast path: no escapes, so the bytes between the quotes are the string.
             while index < text.count {
+                // Eight bytes at a time to the first that ends the string,
+                // escapes, is a control character or (before one was seen)
+                // is past ASCII.
+                while index + 8 <= text.count {
+                    let word = UInt64(littleEndian: UnsafeRawPointer(text.baseAddress! + index).loadUnaligned(as: UInt64.self))
+                    let special = Self.specialBytes(word, wide: wide)
+                    if special == 0 { index += 8; continue }
+                    index += special.trailingZeroBitCount >> 3
+                    break
+                }
+                guard index < text.count else { break }
                 let byte = text[index]
                 if byte == UInt8(ascii: "\"") {
                     if wide, !Self.isValidUTF8(UnsafeBufferPointer(rebasing: text[start..<index])) {
@@ -326,14 +331,16 @@ struct JSONTape {
             scratch.append(contentsOf: UTF8.encode(unicode)!)
         }
 
-        /// Whether none of the eight bytes of `word` is a quote, a backslash, a
-        /// control character or past ASCII (the bit tricks of "Determine if a
-        /// word has a byte less than n" and "has a zero byte").
-        static func isPlainASCII(_ word: UInt64) -> Bool {
+        /// 0x80 in the bytes of `word` (the first in its lowest byte) that are
+        /// a quote, a backslash, a control character or, unless `wide`, past
+        /// ASCII; 0 when none is. The bit tricks of "Determine if a word has a
+        /// byte less than n" and "has a zero byte": a byte above one that is
+        /// flagged may be flagged wrongly (a borrow), the lowest flagged never.
+        static func specialBytes(_ word: UInt64, wide: Bool) -> UInt64 {
             let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
-            func hasZeroByte(_ v: UInt64) -> Bool { (v &- ones) & ~v & high != 0 }
-            let hasControl = (word &- ones &* 0x20) & ~word & high != 0
-            return word & high == 0 && !hasControl && !hasZeroByte(word ^ (ones &* 0x22)) && !hasZeroByte(word ^ (ones &* 0x5C))
+            func zeroBytes(_ v: UInt64) -> UInt64 { (v &- ones) & ~v & high }
+            let control = (word &- ones &* 0x20) & ~word & high
+            return (wide ? 0 : word & high) | control | zeroBytes(word ^ (ones &* 0x22)) | zeroBytes(word ^ (ones &* 0x5C))
         }
 
         /// Whether `bytes` are well-formed UTF-8 (no overlong forms, surrogates or
