@@ -23,6 +23,9 @@ struct ObjectReader {
     /// any after them in `usedPast64`.
     private var used: UInt64 = 0
     private var usedPast64: [Bool] = []
+    /// Members read so far: once all are, any other key is absent (the
+    /// parser refuses a duplicate key), found without comparing keys.
+    private var usedCount = 0
     /// Where the next look-up starts: the member after the last one found
     /// (fields are mostly read in the order they are written).
     private var nextMember: (node: Int, ordinal: Int)
@@ -54,6 +57,8 @@ struct ObjectReader {
     }
 
     private mutating func markUsed(_ ordinal: Int) {
+        if isUsed(ordinal) { return }
+        usedCount += 1
         if ordinal < 64 { used |= 1 << UInt64(ordinal) } else { usedPast64[ordinal - 64] = true }
     }
 
@@ -77,12 +82,21 @@ struct ObjectReader {
 
     private func fieldPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-    /// The member's value node, or `nil` when absent or `null`.
+    /// The member's value node, or `nil` when absent or `null`. Each key is
+    /// read once (debug builds check): once every member has been read, any
+    /// key is taken as absent.
     mutating func optional(_ key: String) -> Int? {
+        let count = document.count(at: object)
+        #if DEBUG
+        if usedCount == count {
+            assert(document.members(of: object).allSatisfy { !document.string(at: $0, is: key) }, "\(fieldPath(key)) read twice")
+        }
+        #endif
+        if usedCount == count { return nil }
         let end = document.next(after: object)
         var (node, ordinal) = nextMember
         // Each member once, from the one after the last found, round to it.
-        for _ in 0 ..< document.count(at: object) {
+        for _ in 0 ..< count {
             if node == end { (node, ordinal) = (object + 1, 0) }
             let value = node + 1
             if document.string(at: node, is: key) {
