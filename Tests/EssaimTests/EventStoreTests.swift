@@ -333,3 +333,28 @@ extension NewEvent {
         return copy
     }
 }
+
+/// The ids a large write holds for its end.
+@Suite struct PendingIDsTests {
+    @Test("held ids come out in the index's order with their positions, random or sharing their first bits")
+    func sortedInIndexOrder() {
+        var generator = SystemRandomNumberGenerator()
+        // Random ids, and time-ordered ones whose first 48 bits are a few milliseconds.
+        let random = (0 ..< 20_000).map { _ in EventID.random() }
+        let ordered = (0 ..< 20_000).map { n in
+            EventID(high: 0x0190_0000_0000_7000 | UInt64(n % 7) << 16 | UInt64.random(in: 0 ... 0xFFF, using: &generator),
+                    low: UInt64.random(in: .min ... .max, using: &generator))
+        }
+        for ids in [random, ordered, random + ordered, []] {
+            var held = PendingIDs(capacity: ids.count)
+            for (position, id) in ids.enumerated() { held.add(id, at: UInt64(position + 1)) }
+            for (position, id) in ids.enumerated() { #expect(held.position(of: id) == UInt64(position + 1)) }
+            var seen: [(EventID, UInt64)] = []
+            held.sortedForEach { seen.append(($0, $1)) }
+            let expected = ids.enumerated().map { ($0.element, UInt64($0.offset + 1)) }
+                .sorted { ($0.0.halves.high, $0.0.halves.low) < ($1.0.halves.high, $1.0.halves.low) }
+            #expect(seen.map(\.0) == expected.map(\.0))
+            #expect(seen.map(\.1) == expected.map(\.1))
+        }
+    }
+}
