@@ -65,7 +65,8 @@ struct EventRecord: Equatable {
         w.u8(Self.layoutVersion)
         w.u8(typeCode)
         w.u8(dataSchema)
-        w.raw(id.bytes)
+        w.u64(id.halves.high)
+        w.u64(id.halves.low)
         if let text = occurredAtText {
             w.u8(1)
             w.zigzag(occurredAt.microseconds)

@@ -17,12 +17,13 @@ struct ByteWriter {
 
     mutating func u16(_ v: UInt16) { bytes.append(UInt8(v >> 8)); bytes.append(UInt8(v & 0xFF)) }
 
+    // Big-endian, appended at once rather than a byte at a time.
     mutating func u32(_ v: UInt32) {
-        for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8((v >> UInt32(shift)) & 0xFF)) }
+        withUnsafeBytes(of: v.bigEndian) { append($0) }
     }
 
     mutating func u64(_ v: UInt64) {
-        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8((v >> UInt64(shift)) & 0xFF)) }
+        withUnsafeBytes(of: v.bigEndian) { append($0) }
     }
 
     mutating func i64(_ v: Int64) { u64(UInt64(bitPattern: v)) }
@@ -133,11 +134,11 @@ struct ByteReader {
     }
 
     mutating func u32() throws -> UInt32 {
-        try take(4).reduce(0) { $0 << 8 | UInt32($1) }
+        UInt32(bigEndian: try take(4).loadUnaligned(as: UInt32.self))
     }
 
     mutating func u64() throws -> UInt64 {
-        try take(8).reduce(0) { $0 << 8 | UInt64($1) }
+        UInt64(bigEndian: try take(8).loadUnaligned(as: UInt64.self))
     }
 
     mutating func i64() throws -> Int64 { Int64(bitPattern: try u64()) }
