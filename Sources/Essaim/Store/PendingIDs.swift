@@ -64,34 +64,44 @@ struct PendingIDs {
         place(entries.count - 1)
     }
 
-    /// Calls `body` with each id and its position, in the index's order (their
-    /// bytes, high half first); the ids held are given up.
+    /// Sorts the ids in the index's order (their bytes, high half first), then
+    /// calls `body` with each one and its position; call it last, as
+    /// ``position(of:)`` no longer finds them after.
     ///
     /// The ids are dealt into buckets by their first bits (about one bucket
     /// an id, 65,536 at most), then each bucket is sorted: random ids
     /// (version 4) spread evenly, a few to a bucket, and the whole takes
     /// linear time (a comparison sort of a million took about a tenth of a
     /// second more); ids that share their first bits (time-ordered ones)
-    /// fall into few buckets, sorted as a whole would be. As much room as
-    /// the comparison sort's own buffer.
-    consuming func sortedForEach(_ body: (EventID, UInt64) throws -> Void) rethrows {
+    /// fall into few buckets, sorted as a whole would be. The ids are dealt
+    /// in place, each swapped straight into its bucket (an "American flag"
+    /// pass): no room but the buckets' bounds (a copy of the ids took 21 MiB
+    /// more at the peak of a 5 M import than the merge sort's buffer).
+    mutating func sortedForEach(_ body: (EventID, UInt64) throws -> Void) rethrows {
         let bits = max(1, min(16, Int.bitWidth - entries.count.leadingZeroBitCount))
         func bucket(_ entry: Entry) -> Int { Int(truncatingIfNeeded: entry.high >> UInt64(64 - bits)) }
         var starts = [Int](repeating: 0, count: (1 << bits) + 1)
         for entry in entries { starts[bucket(entry) + 1] += 1 }
         for index in 1 ..< starts.count { starts[index] += starts[index - 1] }
-        let dealt = [Entry](unsafeUninitializedCapacity: entries.count) { sorted, initialized in
+        entries.withUnsafeMutableBufferPointer { entries in
+            // `next[b]`: the first place of bucket `b` not yet holding one of its own.
             var next = starts
-            for entry in entries {
-                (sorted.baseAddress! + next[bucket(entry)]).initialize(to: entry)
-                next[bucket(entry)] += 1
+            for current in 0 ..< starts.count - 1 {
+                while next[current] < starts[current + 1] {
+                    let home = bucket(entries[next[current]])
+                    if home == current {
+                        next[current] += 1
+                    } else {
+                        entries.swapAt(next[current], next[home])
+                        next[home] += 1
+                    }
+                }
             }
             for index in 0 ..< starts.count - 1 where starts[index + 1] - starts[index] > 1 {
-                sorted[starts[index] ..< starts[index + 1]].sort { ($0.high, $0.low) < ($1.high, $1.low) }
+                entries[starts[index] ..< starts[index + 1]].sort { ($0.high, $0.low) < ($1.high, $1.low) }
             }
-            initialized = entries.count
         }
-        for entry in dealt { try body(EventID(high: entry.high, low: entry.low), entry.position) }
+        for entry in entries { try body(EventID(high: entry.high, low: entry.low), entry.position) }
     }
 
     private mutating func place(_ entry: Int) {
