@@ -82,9 +82,9 @@ struct ObjectReader {
 
     private func fieldPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-    /// The member's value node, or `nil` when absent or `null`. Each key is
-    /// read once (debug builds check): once every member has been read, any
-    /// key is taken as absent.
+    /// The member's value node, or `nil` when absent or `null`. Once every
+    /// member has been read, any key is taken as absent, so no key may be
+    /// read twice (debug builds check, then).
     mutating func optional(_ key: String) -> Int? {
         let count = document.count(at: object)
         #if DEBUG

@@ -80,13 +80,15 @@ extension SessionHeld: CatalogueEvent {
         try entities.requireCohort(cohort)
         for attendee in attendees {
             // Why the attendee is not a participant (`nil`: it is), read in place.
-            let why = try entities.applications.read(attendee) { application -> String? in
+            let reason = try entities.applications.read(attendee) { application -> String? in
                 if application.cohort != cohort { return "applied to cohort \(application.cohort)" }
                 return application.state == .active ? nil : "is \(application.state.decisionName)"
             }
-            guard let why else { throw Entities.unknown("application (attendee)", attendee) }
-            if let why {
+            switch reason {
+            case nil: throw Entities.unknown("application (attendee)", attendee)
+            case let why??:
                 throw EventRefusal(.attendeeNotParticipant, "attendee \(attendee) is not an active participant of cohort \(cohort): it \(why)")
+            case .some(nil): continue
             }
         }
     }

@@ -226,8 +226,8 @@ struct AppendBatch<Log: EventLogAppender> {
     }
 
     /// Checks and stores `event`; `prepared` is its personal data sealed ahead.
-    /// Both are borrowed (an import lends them from its decoded chunk): a copy
-    /// would retain each of their strings and arrays.
+    /// The event is borrowed (an import lends it from its decoded chunk): a
+    /// copy would retain each of its strings and arrays.
     mutating func add(_ event: NewEvent, line: Int?, source: String?, prepared: PreparedSeal? = nil) throws {
         let id = event.id ?? EventID.random()
         do {

@@ -71,8 +71,8 @@ struct PendingIDs {
     /// The ids are dealt into buckets by their first bits (about one bucket
     /// an id, 65,536 at most), then each bucket is sorted: random ids
     /// (version 4) spread evenly, a few to a bucket, and the whole takes
-    /// linear time (a comparison sort of a million took about a tenth of a
-    /// second more); ids that share their first bits (time-ordered ones)
+    /// linear time (the merge sort of 200,000 took 121 M instructions, this
+    /// about 9 M); ids that share their first bits (time-ordered ones)
     /// fall into few buckets, sorted as a whole would be. The ids are dealt
     /// in place, each swapped straight into its bucket (an "American flag"
     /// pass): no room but the buckets' bounds (a copy of the ids took 21 MiB
