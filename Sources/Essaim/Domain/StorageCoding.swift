@@ -3,13 +3,14 @@
 // store; the idempotency check compares what events say, not their bytes.
 
 extension EventRecord {
-    /// The record for a new event under `id` (its own, or one made for it),
-    /// before the store assigns position, version and time; its personal data
-    /// sealed with `keys` (which may create the key).
-    init(_ event: borrowing NewEvent, id: EventID, keys: PersonalKeys) throws {
+    /// The record for a new event under `id` (its own, or one made for it) in
+    /// `stream` (its ``DomainEvent/stream``), before the store assigns
+    /// position, version and time; its personal data sealed with `keys`
+    /// (which may create the key).
+    init(_ event: borrowing NewEvent, id: EventID, stream: String, keys: PersonalKeys) throws {
         let type = event.event.type
         self.init(typeCode: type.code, dataSchema: EventDataCodec.currentSchema(for: type), id: id,
-                  occurredAt: event.occurredAt.instant, occurredAtText: event.occurredAt.dateTimeText, stream: event.event.stream, data: try EventDataCodec.stored(event.event, keys: keys),
+                  occurredAt: event.occurredAt.instant, occurredAtText: event.occurredAt.dateTimeText, stream: stream, data: try EventDataCodec.stored(event.event, keys: keys),
                   metadata: event.metadata.map { RecordedEvent.metadataJSON($0).serializedBytes } ?? [])
     }
 

@@ -11,11 +11,13 @@ import Glibc
 /// at ``stop()``. Memory is bounded: at most a few chunks wait at any time
 /// (``ChunkPipe``).
 final class ImportDecoder {
-    /// A decoded event, its 1-based line number in its file, and its personal
-    /// data sealed ahead.
+    /// A decoded event, its 1-based line number in its file, its stream's name
+    /// (made here for its hash, so that the appending thread need not make it
+    /// again), and its personal data sealed ahead.
     struct Decoded {
         var event: NewEvent
         var line: Int
+        var stream: String
         var prepared: PreparedSeal?
     }
 
@@ -87,9 +89,10 @@ final class ImportDecoder {
                     do {
                         if let event = try EventLine.decode(line, number: number, source: path, tape: &tape) {
                             lookups.add(event.event)
-                            streams.append(IDSlots.hash(event.event.stream))
+                            let stream = event.event.stream
+                            streams.append(IDSlots.hash(stream))
                             // A seal that fails here is made again, and its error reported, in turn.
-                            events.append(Decoded(event: event, line: number, prepared: try? event.event.preparedSeal()))
+                            events.append(Decoded(event: event, line: number, stream: stream, prepared: try? event.event.preparedSeal()))
                         }
                     } catch {
                         _ = publish(chunk(stop: error))

@@ -125,7 +125,8 @@ extension Ledger {
                                              streamHash: chunk.streams[index + ahead])
                     }
                     index += 1
-                    try batch.add(decoded.event, line: decoded.line, source: chunk.source, prepared: decoded.prepared)
+                    try batch.add(decoded.event, stream: decoded.stream, line: decoded.line, source: chunk.source,
+                                  prepared: decoded.prepared)
                 }
                 if let stop = chunk.stop { throw stop }
                 if chunk.lines / 10_000 > reported {
@@ -225,10 +226,12 @@ struct AppendBatch<Log: EventLogAppender> {
         log.prefetchAppend(id: id, streamHash: streamHash)
     }
 
-    /// Checks and stores `event`; `prepared` is its personal data sealed ahead.
-    /// The event is borrowed (an import lends it from its decoded chunk): a
-    /// copy would retain each of its strings and arrays.
-    mutating func add(_ event: NewEvent, line: Int?, source: String?, prepared: PreparedSeal? = nil) throws {
+    /// Checks and stores `event`; `stream` is its stream's name when the caller
+    /// made it already, `prepared` its personal data sealed ahead. The event
+    /// is borrowed (an import lends it from its decoded chunk): a copy would
+    /// retain each of its strings and arrays.
+    mutating func add(_ event: NewEvent, stream: String? = nil, line: Int?, source: String?,
+                      prepared: PreparedSeal? = nil) throws {
         let id = event.id ?? EventID.random()
         do {
             if let position = try log.claim(id) {
@@ -256,7 +259,7 @@ struct AppendBatch<Log: EventLogAppender> {
             // Sealing may create the application's key: only for an event that is stored.
             var keys = self.keys
             keys.prepared = prepared
-            let record = try EventRecord(event, id: id, keys: keys)
+            let record = try EventRecord(event, id: id, stream: stream ?? event.event.stream, keys: keys)
             // The check captures what it reads, not the event: a closure that
             // captured it would be handed a copy of it.
             let (expected, stream) = (event.expectedVersion, record.stream)
