@@ -87,12 +87,10 @@ struct ObjectReader {
     /// read twice (debug builds check, then).
     mutating func optional(_ key: String) -> Int? {
         let count = document.count(at: object)
-        #if DEBUG
         if usedCount == count {
             assert(document.members(of: object).allSatisfy { !document.string(at: $0, is: key) }, "\(fieldPath(key)) read twice")
+            return nil
         }
-        #endif
-        if usedCount == count { return nil }
         let end = document.next(after: object)
         var (node, ordinal) = nextMember
         // Each member once, from the one after the last found, round to it.

@@ -32,7 +32,7 @@ extension Entities {
 
     /// Rule 2: an opened cohort.
     func requireCohort(_ id: String) throws {
-        guard try cohorts.contains(id) else { throw Self.unknown("cohort", id) }
+        try requireCohort(id) { _ in }
     }
 
     /// Rule 2: an opened cohort, of which `read` reads what the rule needs (in
@@ -44,7 +44,7 @@ extension Entities {
 
     /// Rule 2: a submitted application.
     func requireApplication(_ id: String) throws {
-        guard try applications.contains(id) else { throw Self.unknown("application", id) }
+        try requireApplication(id) { _ in }
     }
 
     /// Rule 2: a submitted application, of which `read` reads what the rule

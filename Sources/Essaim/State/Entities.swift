@@ -118,8 +118,7 @@ final class RecordCache<Record: StoredRecord>: EntityCache {
 
     /// Whether an event named a record for `id` (as ``get(_:)`` tells, without the copy).
     func contains(_ id: String) throws -> Bool {
-        let slot = try slot(id)
-        return entries.withUnsafeMutableBufferPointer { $0[slot].record != nil }
+        try read(id) { _ in } != nil
     }
 
     /// Sets the record of `id`, changed. It is moved in, not copied: an

@@ -18,8 +18,7 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible {
     /// The 16 bytes of the UUID, in network order.
     public var bytes: [UInt8] {
         var w = ByteWriter(capacity: 16)
-        w.u64(high)
-        w.u64(low)
+        w.id(self)
         return w.bytes
     }
 
@@ -78,5 +77,13 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible {
             out.append(hex[Int(byte & 0xF)])
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension ByteWriter {
+    /// An event id's 16 bytes, in network order (``EventID/bytes``, without the array).
+    mutating func id(_ id: EventID) {
+        u64(id.halves.high)
+        u64(id.halves.low)
     }
 }

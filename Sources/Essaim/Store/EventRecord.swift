@@ -65,8 +65,7 @@ struct EventRecord: Equatable {
         w.u8(Self.layoutVersion)
         w.u8(typeCode)
         w.u8(dataSchema)
-        w.u64(id.halves.high)
-        w.u64(id.halves.low)
+        w.id(id)
         if let text = occurredAtText {
             w.u8(1)
             w.zigzag(occurredAt.microseconds)
