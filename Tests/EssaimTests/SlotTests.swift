@@ -70,6 +70,38 @@ import Testing
         }
     }
 
+    @Test("a string made from UTF-8 bytes is the string String(decoding:) makes, whatever the bytes")
+    func stringsFromBytes() {
+        var byteStrings = Self.lengths.map { Array($0.utf8) }
+        for length in 0 ... 17 {
+            // Every byte value, NUL and the ASCII edges among them, and
+            // invalid UTF-8 (a lone continuation byte, a cut sequence).
+            byteStrings.append((0 ..< length).map { UInt8(truncatingIfNeeded: $0 * 37 + length * 11) })
+            byteStrings.append([UInt8](repeating: 0x7F, count: length))
+            byteStrings.append([UInt8](repeating: 0, count: length))
+            if length > 0 {
+                byteStrings.append([UInt8](repeating: 0x61, count: length - 1) + [0x80])
+                byteStrings.append([0xC3] + [UInt8](repeating: 0x61, count: length - 1))
+            }
+        }
+        for bytes in byteStrings {
+            let made = bytes.withUnsafeBytes { String(utf8: $0) }
+            let decoded = String(decoding: bytes, as: UTF8.self)
+            #expect(made == decoded, "\(bytes)")
+            #expect(Array(made.utf8) == Array(decoded.utf8))
+            #expect(made.count == decoded.count && made.unicodeScalars.count == decoded.unicodeScalars.count)
+            #expect(made.hashValue == decoded.hashValue)
+            #expect(IDSlots.hash(made) == IDSlots.hash(decoded))
+            #expect(made.withUTF8Bytes { Array($0) } == Array(decoded.utf8))
+            // Grown, sliced and compared: an ordinary string.
+            var grown = made
+            grown += "·z"
+            #expect(grown == decoded + "·z")
+            #expect(String(made.dropFirst()) == String(decoded.dropFirst()))
+            #expect(made < decoded + "a" && !(made < decoded))
+        }
+    }
+
     @Test("a string hashes as its UTF-8 bytes, in any storage")
     func hashOfBytes() {
         for id in Self.ids + Self.lengths + ["é" + String(repeating: "x", count: 30), "Île-de-France"] {

@@ -150,7 +150,7 @@ struct ByteReader {
 
     mutating func string() throws -> String {
         let n = Int(try u32())
-        return String(decoding: try take(n), as: UTF8.self)
+        return String(utf8: try take(n))
     }
 
     // MARK: Compact encoding
@@ -186,7 +186,7 @@ struct ByteReader {
 
     @inline(__always)
     mutating func text() throws -> String {
-        String(decoding: try take(try count()), as: UTF8.self)
+        String(utf8: try take(try count()))
     }
 
     mutating func texts() throws -> [String] {
@@ -259,6 +259,32 @@ extension String {
         }
         if let result = try utf8.withContiguousStorageIfAvailable({ try body(UnsafeRawBufferPointer($0)) }) { return result }
         return try Array(utf8).withUnsafeBytes(body)
+    }
+
+    /// The string of the UTF-8 in `bytes`, as `String(decoding:as:)` makes
+    /// it (invalid sequences repaired).
+    ///
+    /// That call validates the bytes through the standard library's generic
+    /// paths: about 200 instructions for a short id. At most 15 bytes of
+    /// ASCII, which need no validating, are put straight into the string's
+    /// two words as the standard library lays out a small string (the
+    /// layout ``smallUTF8`` reads: bits 63, 62 and 61 set for an immortal,
+    /// ASCII, small string, the count below them); tests check the result
+    /// against `String(decoding:as:)` for every length.
+    @inline(__always)
+    init(utf8 bytes: UnsafeRawBufferPointer) {
+        #if (arch(x86_64) || arch(arm64)) && _endian(little)
+        if bytes.count <= 15 {
+            var words: (UInt64, UInt64) = (0, 0)
+            if let start = bytes.baseAddress { withUnsafeMutableBytes(of: &words) { $0.baseAddress!.copyMemory(from: start, byteCount: bytes.count) } }
+            if (words.0 | words.1) & 0x8080_8080_8080_8080 == 0 {
+                words.1 |= (0xE0 | UInt64(bytes.count)) << 56
+                self = unsafeBitCast(words, to: String.self)
+                return
+            }
+        }
+        #endif
+        self = String(decoding: bytes, as: UTF8.self)
     }
 
     /// The UTF-8 bytes of a string of at most 15 of them, as the string keeps

@@ -435,7 +435,7 @@ struct JSONDocument {
 
     /// A string's value.
     func string(at node: Int) -> String {
-        guard nodes[node].flag else { return String(decoding: raw(node), as: UTF8.self) }
+        guard nodes[node].flag else { return String(utf8: UnsafeRawBufferPointer(raw(node))) }
         var parser = JSONTape.Parser(text: text, index: Int(nodes[node].start))
         var scratch: [UInt8] = []
         // Checked when parsed: cannot fail here.
