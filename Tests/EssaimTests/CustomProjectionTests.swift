@@ -50,6 +50,42 @@ func minutes(of facilitator: String, in ledger: Ledger) throws -> Int {
         #expect(throws: LedgerError.self) { try ledger.readProjection(named: "nope") { _ in 0 } }
     }
 
+    /// Counts, by `actor`, the events whose metadata names one.
+    struct EventsByActor: Projection {
+        let name = "events-by-actor"
+        let schemaVersion = 1
+
+        func apply(_ event: RecordedEvent, to store: any ProjectionStore) throws {
+            guard let actor = event.metadata?["actor"] else { return }
+            let key = Array(actor.utf8)
+            let count = try store.value(for: key).map { Int(String(decoding: $0, as: UTF8.self))! } ?? 0
+            try store.set(Array(String(count + 1).utf8), for: key)
+        }
+    }
+
+    @Test("an app's projection reads the events' metadata on a replay beside the built-in read models, which do not")
+    func metadataOnReplay() throws {
+        let directory = try TemporaryDirectory.make()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = try Ledger.create(at: directory + "/l", configuration: LedgerConfiguration(projections: [EventsByActor()]))
+        let territories = (1 ... 3).map { n in
+            #"{"type":"TerritoryDefined","occurredAt":"2020-01-01","data":{"code":"X\#(n)","name":"X","level":"commune"},"metadata":{"actor":"\#(n == 2 ? "bea" : "ali")"}}"#
+        }
+        try ledger.importJSONLines((territories + [line("TerritoryDefined", #"{"code":"Y","name":"Y","level":"commune"}"#)]).joined(separator: "\n"))
+        func count(_ actor: String) throws -> Int? {
+            try ledger.readProjection(named: "events-by-actor") { store in
+                try store.value(for: Array(actor.utf8)).map { Int(String(decoding: $0, as: UTF8.self))! }
+            }
+        }
+        #expect(try count("ali") == 2 && count("bea") == 1)
+        // Every read model folded again, the app's with the built-in ones: the same counts.
+        try ledger.replay()
+        #expect(try count("ali") == 2 && count("bea") == 1)
+        try ledger.replay(projection: "events-by-actor")
+        #expect(try count("ali") == 2 && count("bea") == 1)
+        #expect(try ledger.verify().passed)
+    }
+
     @Test("the README shows the projection example exactly as compiled here")
     func readmeMatches() throws {
         let source = try String(contentsOfFile: #filePath, encoding: .utf8)

@@ -70,19 +70,21 @@ extension RecordedEvent {
     }
 
     /// Decodes stored bytes straight into a typed event (the replay path: no copy).
-    init(stored bytes: UnsafeRawBufferPointer, position: UInt64, personal: borrowing PersonalAccess = .withheld) throws {
-        try self.init(EventRecord.view(bytes, position: position), position: position, personal: personal)
+    init(stored bytes: UnsafeRawBufferPointer, position: UInt64, personal: borrowing PersonalAccess = .withheld,
+         withMetadata: Bool = true) throws {
+        try self.init(EventRecord.view(bytes, position: position), position: position, personal: personal, withMetadata: withMetadata)
     }
 
-    /// `personal` says whether personal data is decrypted or left out.
-    init(_ view: EventRecord.View, position: UInt64, personal: borrowing PersonalAccess = .withheld) throws {
+    /// `personal` says whether personal data is decrypted or left out; the
+    /// metadata is left out unless `withMetadata` (a fold that does not read it).
+    init(_ view: EventRecord.View, position: UInt64, personal: borrowing PersonalAccess = .withheld, withMetadata: Bool = true) throws {
         guard let type = EventType(code: view.typeCode) else {
             throw LedgerError(.corrupt, "event at position \(position) has unknown type code \(view.typeCode)")
         }
         do {
             let event = try EventDataCodec.decode(type: type, schema: view.dataSchema, view.data, personal: personal)
             var metadata: [String: String]?
-            if !view.metadata.isEmpty {
+            if withMetadata && !view.metadata.isEmpty {
                 metadata = try ObjectReader.read(view.metadata, path: "metadata") { (r: inout ObjectReader) throws(Malformed) in
                     try r.allStrings()
                 }

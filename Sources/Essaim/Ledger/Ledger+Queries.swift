@@ -136,15 +136,15 @@ extension Ledger {
             let head = try log.head()
             // Nothing in this transaction changes the log: a read snapshot on a
             // second thread sees the same events, and decodes them meanwhile.
-            try projections.rebuild(chosen, log: log, fromScratch: true, txn, progress: progress) { first in
-                self.decodedEvents(from: first, through: head)
+            try projections.rebuild(chosen, log: log, fromScratch: true, txn, progress: progress) { first, metadata in
+                self.decodedEvents(from: first, through: head, metadata: metadata)
             }
             return head
         }
     }
 
     /// The stored events from `first` through `last`, decoded (without personal
-    /// data) on a second thread in a read transaction of its own, a chunk at a
+    /// data, and without their metadata unless `metadata`) on a second thread in a read transaction of its own, a chunk at a
     /// time. The committed log must hold them: a replay, whose transaction
     /// writes only read models, folds them while the next chunk decodes.
     ///
@@ -152,7 +152,7 @@ extension Ledger {
     /// runs are freed on this thread, where they were allocated
     /// (`freedByProducer`): freeing another thread's blocks took about 5 % of
     /// the folding thread's time.
-    func decodedEvents(from first: UInt64, through last: UInt64) -> ChunkPipe<DecodedEvents> {
+    func decodedEvents(from first: UInt64, through last: UInt64, metadata: Bool = true) -> ChunkPipe<DecodedEvents> {
         ChunkPipe(waiting: 4, freedByProducer: true) { [self] publish in
             do {
                 try storage {
@@ -165,7 +165,7 @@ extension Ledger {
                         var run = EventRun(room: room), lookups = FoldLookups(capacity: 4_096)
                         var going = true
                         try log.forEachStored(from: first, through: last) { position, bytes in
-                            let event = try RecordedEvent(stored: bytes, position: position)
+                            let event = try RecordedEvent(stored: bytes, position: position, withMetadata: metadata)
                             lookups.add(event.event)
                             run.append(event)
                             if run.isFull {

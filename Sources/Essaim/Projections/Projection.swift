@@ -25,10 +25,14 @@ protocol EventFolder: AnyObject {
     /// `index` is applied, with the look-ups of the run's events: a folder may
     /// have what the next ones read loaded ahead (``Entities`` does).
     func prefetch(_ lookups: FoldLookups, at index: Int, stride: Int)
+    /// Whether the folder reads the events' metadata; a fold whose folders do
+    /// not has the events decoded without it.
+    var readsMetadata: Bool { get }
 }
 
 extension EventFolder {
     func prefetch(_ lookups: FoldLookups, at index: Int, stride: Int) {}
+    var readsMetadata: Bool { true }
 }
 
 /// A projection that folds runs of events through a cache of its own (the
@@ -152,7 +156,7 @@ struct ProjectionSet: Sendable {
     func rebuild(_ projections: [any Projection], log: some EventLogReader, fromScratch: Bool, _ txn: Transaction,
                  replacingUpTo: Int = ReplacingProjectionStore.maxKeys,
                  progress: ((UInt64) -> Void)? = nil,
-                 decoded: ((UInt64) -> ChunkPipe<DecodedEvents>)? = nil) throws {
+                 decoded: ((_ first: UInt64, _ metadata: Bool) -> ChunkPipe<DecodedEvents>)? = nil) throws {
         // Its scan and its write-backs release the map's pages as they go; so does its commit.
         txn.releaseMappedPagesAtCommit()
         var runs: [(start: UInt64, folder: any EventFolder)] = []
@@ -196,13 +200,14 @@ struct ProjectionSet: Sendable {
 
     /// Folds the log into each run's folder from its start, and finishes them.
     private func fold(_ runs: [(start: UInt64, folder: any EventFolder)], log: some EventLogReader,
-                      progress: ((UInt64) -> Void)?, decoded: ((UInt64) -> ChunkPipe<DecodedEvents>)?) throws {
+                      progress: ((UInt64) -> Void)?, decoded: ((UInt64, Bool) -> ChunkPipe<DecodedEvents>)?) throws {
         let first = runs.map(\.start).min() ?? 1
+        let metadata = runs.contains { $0.folder.readsMetadata }
         func fold(_ event: borrowing RecordedEvent) throws {
             for run in runs where event.position >= run.start { try run.folder.apply(event) }
             if event.position % 65_536 == 0 { progress?(event.position) }
         }
-        if let pipe = decoded?(first) {
+        if let pipe = decoded?(first, metadata) {
             defer { pipe.stop() }
             while let chunk = pipe.next() {
                 let (events, lookups) = try chunk.get()
@@ -217,7 +222,7 @@ struct ProjectionSet: Sendable {
             }
         } else {
             try log.forEachStored(from: first, through: .max) { position, bytes in
-                try fold(RecordedEvent(stored: bytes, position: position))
+                try fold(RecordedEvent(stored: bytes, position: position, withMetadata: metadata))
                 return true
             }
         }

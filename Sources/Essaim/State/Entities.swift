@@ -388,6 +388,9 @@ final class Entities: EventFolder {
         }
     }
 
+    /// No read model reads an event's metadata.
+    var readsMetadata: Bool { false }
+
     /// Asks the processor to load, ahead of the fold, the buckets of the
     /// look-ups of the events `stride` to `2 × stride` after `index` in
     /// `lookups`, and the entries of those up to `stride` after it (whose
