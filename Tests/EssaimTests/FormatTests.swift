@@ -145,6 +145,35 @@ import Testing
         #expect(CivilDate("2018-05-03")!.fullYears(until: CivilDate("2021-05-03")!) == 3)
     }
 
+    @Test("dates and date-times read the same from a string in any storage as from its bytes")
+    func datesFromBytes() throws {
+        for text in ["2017-12-08", "0001-01-01", "9999-12-31", "2020-02-29", "2021-02-29", "2017-12-8", "2017-12-080",
+                     "2017/12/08", "2017-12/08", "2017+12-08", "2017-1a-08", "２017-12-08", "2017-12-08T09:30:00Z", "2017-12-08T09:30:00.5+01:00", "2017-12-08T09:30:00-23:59",
+                     "2017-12-08T09:30:00.1234567z", "2017-12-08t09:30:00Z", "2017-12-08T09:30:00+1:00", "2017-12-08T09:30:00."] {
+            // A small string, one made from a substring, one grown from room reserved.
+            var grown = String()
+            grown.reserveCapacity(64)
+            grown += text
+            let expected = Self.referenceDay(Array(text.utf8))
+            for storage in [text, String(("." + text).dropFirst()), grown] {
+                #expect(CivilDate(storage)?.daysSinceEpoch == expected, "\(text)")
+                #expect(Instant(rfc3339: storage) == Instant(rfc3339: text))
+            }
+        }
+        #expect(Instant(rfc3339: "2017-12-08T09:30:00.5+01:00")?.microseconds
+            == CivilDate("2017-12-08")!.startInstant.microseconds + (8 * 3600 + 30 * 60) * 1_000_000 + 500_000)
+    }
+
+    /// `YYYY-MM-DD` read digit by digit from an array: the days since 1970, or `nil`.
+    static func referenceDay(_ b: [UInt8]) -> Int64? {
+        guard b.count == 10, b[4] == 0x2D, b[7] == 0x2D else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            range.allSatisfy { (0x30 ... 0x39).contains(b[$0]) } ? range.reduce(0) { $0 * 10 + Int(b[$1] - 0x30) } : nil
+        }
+        guard let y = number(0 ..< 4), let m = number(5 ..< 7), let d = number(8 ..< 10) else { return nil }
+        return CivilDate(year: y, month: m, day: d)?.daysSinceEpoch
+    }
+
     @Test("occurredAt: a date means 00:00:00Z; date-times with offsets land on their UTC day")
     func occurredAt() throws {
         #expect(OccurredAt("2017-11-17")?.instant == CivilDate("2017-11-17")!.startInstant)

@@ -59,6 +59,23 @@ import Testing
         #expect(refusal.description.contains("data.seat"))
     }
 
+    @Test("rule 1: the error names a nested field by its whole path", arguments: [
+        (#"{"application":"A3","cohort":"C","company":{"name":"c"}}"#, "data.company.id: missing required field"),
+        (#"{"application":"A3","cohort":"C","company":"c"}"#, "data.company: expected an object, found string"),
+        (#"{"application":"A3","cohort":"C","company":{"id":"c","name":"c","foundedOn":"2010-02-30"}}"#,
+         #"data.company.foundedOn: "2010-02-30" is not a valid YYYY-MM-DD date"#),
+        (#"{"application":"A3","cohort":"C","company":{"id":"c","name":"c"},"leader":{"name":"L","phone":"0"}}"#,
+         "data.leader.phone: unknown field"),
+        (#"{"application":"A3","cohort":"C","company":{"id":"c","name":"c"},"baseline":{"headcount":-1}}"#,
+         "data.baseline.headcount: must not be negative"),
+    ])
+    func nestedPaths(_ example: (String, String)) throws {
+        let t = try TemporaryLedger()
+        let refusal = try #require(try t.refusal(after: [], line("ApplicationSubmitted", example.0)))
+        #expect(refusal.rule == .malformed)
+        #expect(refusal.detail.contains(example.1), "\(refusal.detail)")
+    }
+
     @Test("rule 2: unknown references", arguments: [
         line("TerritoryDefined", #"{"code":"FR-30","name":"Gard","level":"department","parent":"FR-XX"}"#),
         line("NetworkRegistered", #"{"network":"N2","name":"x","kind":"other","territory":"FR-99"}"#),

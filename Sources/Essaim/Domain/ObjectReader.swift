@@ -15,7 +15,12 @@ struct ObjectReader {
     /// Longest identifier accepted, in Unicode scalars.
     static let maximumIdentifierLength = 128
 
-    let path: String
+    /// The object's path in the line (`data.company`), for refusals: made
+    /// only when one is (about 540 instructions a nested object otherwise).
+    var path: String { Self.path(parent, key) }
+    /// The path of the object holding this one, and this one's key in it;
+    /// `parent` alone is the path of an object read on its own.
+    private let parent: String, key: String?
     private let document: JSONDocument
     /// The object's node.
     private let object: Int
@@ -31,10 +36,15 @@ struct ObjectReader {
     private var nextMember: (node: Int, ordinal: Int)
 
     init(_ document: JSONDocument, _ node: Int, path: String) throws(Malformed) {
+        try self.init(document, node, parent: path, key: nil)
+    }
+
+    private init(_ document: JSONDocument, _ node: Int, parent: String, key: String?) throws(Malformed) {
         guard document.kind(at: node) == .object else {
-            throw Malformed(path: path, reason: "expected an object, found \(document.kind(at: node).name)")
+            throw Malformed(path: Self.path(parent, key), reason: "expected an object, found \(document.kind(at: node).name)")
         }
-        self.path = path
+        self.parent = parent
+        self.key = key
         self.document = document
         object = node
         nextMember = (node + 1, 0)
@@ -80,7 +90,12 @@ struct ObjectReader {
         return out
     }
 
-    private func fieldPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    private static func path(_ parent: String, _ key: String?) -> String {
+        guard let key else { return parent }
+        return parent.isEmpty ? key : "\(parent).\(key)"
+    }
+
+    private func fieldPath(_ key: String) -> String { Self.path(path, key) }
 
     /// The member's value node, or `nil` when absent or `null`. Once every
     /// member has been read, any key is taken as absent, so no key may be
@@ -245,7 +260,7 @@ struct ObjectReader {
     /// A nested object, read by `body` with its own unknown-field check.
     mutating func optionalObject<T>(_ key: String, _ body: (inout ObjectReader) throws(Malformed) -> T) throws(Malformed) -> T? {
         guard let value = optional(key) else { return nil }
-        var nested = try ObjectReader(document, value, path: fieldPath(key))
+        var nested = try ObjectReader(document, value, parent: path, key: key)
         let result = try body(&nested)
         try nested.finish()
         return result

@@ -22,7 +22,13 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// Parses exactly `YYYY-MM-DD`.
     public init?(_ text: String) {
-        let b = Array(text.utf8)
+        guard let date = text.withUTF8Bytes(CivilDate.init(utf8:)) else { return nil }
+        self = date
+    }
+
+    /// Parses exactly `YYYY-MM-DD` from its UTF-8, where it lies (a date's
+    /// text is a small string: read from its own words, no array made).
+    init?(utf8 b: UnsafeRawBufferPointer) {
         guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
               let y = Self.digits(b, 0, 4), let m = Self.digits(b, 5, 2), let d = Self.digits(b, 8, 2) else { return nil }
         self.init(year: y, month: m, day: d)
@@ -78,7 +84,7 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
         }
     }
 
-    static func digits(_ b: [UInt8], _ start: Int, _ count: Int) -> Int? {
+    static func digits(_ b: UnsafeRawBufferPointer, _ start: Int, _ count: Int) -> Int? {
         var value = 0
         for i in start..<start + count {
             guard i < b.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b[i]) else { return nil }
@@ -132,8 +138,12 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Parses an RFC 3339 date-time (`2017-11-17T09:30:00Z`, `…+01:00`, with optional fraction).
     /// Seconds may not be 60: the ledger has no use for leap seconds.
     public init?(rfc3339 text: String) {
-        let b = Array(text.utf8)
-        guard b.count >= 20, let date = CivilDate(String(decoding: b[0..<10], as: UTF8.self)),
+        guard let microseconds = text.withUTF8Bytes(Self.rfc3339Microseconds) else { return nil }
+        self.microseconds = microseconds
+    }
+
+    private static func rfc3339Microseconds(_ b: UnsafeRawBufferPointer) -> Int64? {
+        guard b.count >= 20, let date = CivilDate(utf8: UnsafeRawBufferPointer(rebasing: b[0..<10])),
               b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"),
               b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"),
               let hh = CivilDate.digits(b, 11, 2), let mm = CivilDate.digits(b, 14, 2), let ss = CivilDate.digits(b, 17, 2),
@@ -165,7 +175,7 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
         }
         guard i == b.count else { return nil }
         let seconds = date.daysSinceEpoch * 86_400 + Int64(hh * 3600 + mm * 60 + ss) - Int64(offsetSeconds)
-        microseconds = seconds * 1_000_000 + fraction
+        return seconds * 1_000_000 + fraction
     }
 }
 
