@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Essaim
 
@@ -201,5 +202,47 @@ import Testing
         var latest = PerMetric<MeasurementRecord>()
         latest[.revenueEur] = MeasurementRecord(instant: 0, position: 0, value: 0)
         #expect(latest != PerMetric<MeasurementRecord>() && latest[.revenueEur]?.value == 0)
+    }
+}
+
+/// Input lines as ``LineReader`` splits them, against a plain split.
+@Suite struct LineReaderTests {
+    @Test("lines are split at each newline, empty ones too, across reads, a trailing \\r dropped, the last without a newline kept, overlong ones measured")
+    func lines() throws {
+        // Lines of every length around a read's 1 MiB, and short ones between.
+        var input: [UInt8] = []
+        var expected: [String] = []
+        var state: UInt64 = 7
+        for index in 0 ..< 400 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let length = index % 50 == 49 ? (1 << 20) - 3 + Int(state >> 61) : Int(state >> 52) % 9000
+            let body = [UInt8](repeating: UInt8(0x61 + index % 26), count: length)
+            let crlf = index % 7 == 0
+            input += body + (crlf ? [0x0D, 0x0A] : [0x0A])
+            expected.append(length > 1_000_000 ? "long \(length + (crlf ? 1 : 0))" : String(decoding: body, as: UTF8.self))
+            if index % 10 == 0 {
+                input += [0x0A]
+                expected.append("")
+            }
+        }
+        input += Array("last".utf8)
+        expected.append("last")
+        let directory = try TemporaryDirectory.make()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/lines"
+        try Data(input).write(to: URL(fileURLWithPath: path))
+        let fd = open(path, O_RDONLY)
+        defer { close(fd) }
+        var reader = LineReader(fd: fd, maximumLength: 1_000_000)
+        var lines: [String] = []
+        while let line = try reader.next() {
+            switch line {
+            case .text(let bytes): lines.append(String(decoding: bytes, as: UTF8.self))
+            case .tooLong(let length): lines.append("long \(length)")
+            }
+        }
+        #expect(lines.count == expected.count)
+        #expect(lines == expected)
+        #expect(reader.bytesRead == input.count)
     }
 }
