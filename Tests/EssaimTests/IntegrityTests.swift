@@ -32,6 +32,20 @@ import Testing
         #expect(report.problems.first?.contains("position 200") == true, "\(place.0): \(report.problems.prefix(2))")
     }
 
+    @Test("a stored event cut short anywhere: verify fails at its position, a replay refuses it as corrupt")
+    func truncatedRecord() throws {
+        for keep in [0, 1, 2, 20, 32, 33, -33, -32, -31, -1] {
+            let t = try TemporaryLedger()
+            try t.ledger.importFiles([fixtureFiles[0]])
+            try Self.tamper(t.ledger, at: 5) { bytes in bytes = Array(bytes.prefix(keep < 0 ? bytes.count + keep : keep)) }
+            let report = try t.ledger.verify()
+            #expect(!report.passed && report.alteredAt == 5, "\(keep): \(report.problems.prefix(2))")
+            #expect { try t.ledger.replay() } throws: {
+                ($0 as? LedgerError)?.code == .corrupt && "\($0)".contains("position 5")
+            }
+        }
+    }
+
     @Test("digests: a prefix's digest stays while the log grows; rewriting history (chain recomputed) still breaks it")
     func digests() throws {
         let t = try TemporaryLedger()

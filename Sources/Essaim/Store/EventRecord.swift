@@ -106,8 +106,10 @@ struct EventRecord: Equatable {
     static func view(_ stored: UnsafeRawBufferPointer, position: UInt64) throws -> View {
         let sealed = stored.first == 2
         guard !sealed || stored.count > hashLength else { throw LedgerError(.corrupt, "event at position \(position) is truncated") }
-        let bytes = sealed ? UnsafeRawBufferPointer(rebasing: stored.dropLast(hashLength)) : stored
-        let hash = sealed ? UnsafeRawBufferPointer(rebasing: stored.suffix(hashLength)) : nil
+        // Cut by their counts: `dropLast` and `suffix` went through the generic collection code.
+        let body = sealed ? stored.count - hashLength : stored.count
+        let bytes = UnsafeRawBufferPointer(start: stored.baseAddress, count: body)
+        let hash = sealed ? UnsafeRawBufferPointer(start: stored.baseAddress! + body, count: hashLength) : nil
         var r = ByteReader(bytes)
         do {
             let layout = try r.u8()

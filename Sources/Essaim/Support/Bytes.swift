@@ -146,6 +146,7 @@ struct ByteReader {
     mutating func raw(_ n: Int) throws -> [UInt8] { Array(try take(n)) }
 
     /// The next `n` bytes, valid while the buffer is.
+    @inline(__always)
     mutating func slice(_ n: Int) throws -> UnsafeRawBufferPointer { try take(n) }
 
     mutating func string() throws -> String {
@@ -198,6 +199,7 @@ struct ByteReader {
     }
 
     /// Bytes written by ``ByteWriter/bytesWithLength(_:)``, valid while the buffer is.
+    @inline(__always)
     mutating func bytesWithLength() throws -> UnsafeRawBufferPointer { try take(try count()) }
 
     static func u64(_ bytes: UnsafeRawBufferPointer) -> UInt64? {
