@@ -144,9 +144,10 @@ extension Ledger {
     }
 
     /// The stored events from `first` through `last`, decoded (without personal
-    /// data, and without their metadata unless `metadata`) on a second thread in a read transaction of its own, a chunk at a
-    /// time. The committed log must hold them: a replay, whose transaction
-    /// writes only read models, folds them while the next chunk decodes.
+    /// data, and without their metadata unless `metadata`) on a second thread
+    /// in a read transaction of its own, a chunk at a time. The committed log
+    /// must hold them: a replay, whose transaction writes only read models,
+    /// folds them while the next chunk decodes.
     ///
     /// The fold lends each run's events (``MoveOutRun/lendEach(_:)``), and the
     /// runs are freed on this thread, where they were allocated
