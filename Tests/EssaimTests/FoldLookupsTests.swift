@@ -64,7 +64,7 @@ import Testing
             var ids: [EventID?] = []
             for index in 0 ..< chunk.events.count { ids.append(chunk.events.peek(index) { $0.pointee.event.id } ?? nil) }
             var index = 0
-            try chunk.events.takeEach { decoded in
+            chunk.events.takeEach { decoded in
                 #expect(chunk.streams[index] == IDSlots.hash(decoded.event.event.stream), "line \(decoded.line)")
                 #expect(ids[index] != nil && ids[index] == decoded.event.id)
                 var expected: [UInt64] = [], found: [UInt64] = []

@@ -264,7 +264,7 @@ struct ObjectReader {
     /// A nested object, read by `body` with its own unknown-field check.
     mutating func optionalObject<T>(_ key: String, _ body: (inout ObjectReader) throws(Malformed) -> T) throws(Malformed) -> T? {
         guard let value = optional(key) else { return nil }
-        var nested = try ObjectReader(document, value, parent: Self.path(parent, self.key), key: key)
+        var nested = try ObjectReader(document, value, parent: path, key: key)
         let result = try body(&nested)
         try nested.finish()
         return result

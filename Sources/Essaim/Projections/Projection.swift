@@ -150,8 +150,9 @@ struct ProjectionSet: Sendable {
     /// write transaction. From scratch with an unchanged schema, the built-in
     /// read models are rebuilt over their table (``ReplacingProjectionStore``)
     /// when it holds at most `replacingUpTo` keys, else into it emptied.
-    /// `decoded`, given the first position to fold, may hand the events over
-    /// already decoded (on a second thread, ``Ledger/decodedEvents(from:through:)``):
+    /// `decoded`, given the first position to fold and whether any folder
+    /// reads the events' metadata, may hand the events over already decoded
+    /// (on a second thread, ``Ledger/decodedEvents(from:through:metadata:)``):
     /// only when `log` holds nothing this transaction wrote.
     func rebuild(_ projections: [any Projection], log: some EventLogReader, fromScratch: Bool, _ txn: Transaction,
                  replacingUpTo: Int = ReplacingProjectionStore.maxKeys,
