@@ -202,9 +202,12 @@ struct ByteReader {
     @inline(__always)
     mutating func bytesWithLength() throws -> UnsafeRawBufferPointer { try take(try count()) }
 
+    /// The big-endian integer that `bytes` are, exactly 8 of them (a
+    /// position key), read as ``u64()`` reads one.
     static func u64(_ bytes: UnsafeRawBufferPointer) -> UInt64? {
         guard bytes.count == 8 else { return nil }
-        return bytes.reduce(0) { $0 << 8 | UInt64($1) }
+        var reader = ByteReader(bytes)
+        return try? reader.u64()
     }
 }
 
