@@ -227,6 +227,33 @@ import Testing
         #expect(throws: LedgerError.self) { try t.ledger.reach(territory: "nope") }
     }
 
+    @Test("a reach record takes its networks' changes in id order without zeros, summed per scope or one territory at a time")
+    func reachMerge() {
+        var random = SplitMix64(seed: 20_261_207)
+        // Ids that sort apart from their bytes' order too (String order, as the record keeps).
+        let ids = (0 ..< 40).map { "n\($0)" } + ["é", "e", "Z", "a-long-network-identifier-\(1)", ""]
+        for _ in 0 ..< 300 {
+            var record = ReachRecord(), model: [String: Int] = [:]
+            var summed = ReachDelta(), applied = ReachRecord()
+            for _ in 0 ..< Int.random(in: 1 ... 6, using: &random) {
+                var delta = ReachDelta()
+                delta.companies = Int.random(in: -2 ... 2, using: &random)
+                for _ in 0 ..< Int.random(in: 0 ... 30, using: &random) {
+                    let id = ids.randomElement(using: &random)!, change = Int.random(in: -2 ... 2, using: &random)
+                    delta.networks[id, default: 0] += change
+                    model[id, default: 0] += change
+                }
+                record.apply(delta)
+                summed.add(delta)
+                let expected = model.filter { $0.value != 0 }.sorted { $0.key < $1.key }
+                #expect(record.networks.map(\.network) == expected.map(\.key))
+                #expect(record.networks.map(\.companies) == expected.map(\.value))
+            }
+            applied.apply(summed)
+            #expect(applied == record)
+        }
+    }
+
     @Test("companies: the latest detail an event gives wins, and a participant moves with its company")
     func latestCompanyDetails() throws {
         let t = try TemporaryLedger()

@@ -19,11 +19,31 @@ struct ReachShare: Equatable {
     }
 }
 
+/// The company counts of a reach, kept by its record and summed by its pending changes.
+protocol ReachCounts {
+    var companies: Int { get set }
+    var members: Int { get set }
+    var applicants: Int { get set }
+    var participants: Int { get set }
+    var inSeveralNetworks: Int { get set }
+}
+
+extension ReachCounts {
+    /// Adds the counts of `other` to these.
+    mutating func addCounts(of other: some ReachCounts) {
+        companies += other.companies
+        members += other.members
+        applicants += other.applicants
+        participants += other.participants
+        inSeveralNetworks += other.inSeveralNetworks
+    }
+}
+
 /// What company changes add to the reach of the territories they lie in,
 /// summed per territory while a fold runs and added to the territory's record
 /// and its ancestors' when the fold writes back: once per territory rather than
 /// once per change, which changed five records (territory, ancestors, all).
-struct ReachDelta {
+struct ReachDelta: ReachCounts {
     var companies = 0, members = 0, applicants = 0, participants = 0, inSeveralNetworks = 0
     /// Companies reached per network.
     var networks = IDMap<Int>()
@@ -43,11 +63,17 @@ struct ReachDelta {
         for network in before where !after.contains(network) { networks[network, default: 0] -= 1 }
         for network in after where !before.contains(network) { networks[network, default: 0] += 1 }
     }
+
+    /// Adds the changes of `other` (another territory's, summed into a scope above both).
+    mutating func add(_ other: ReachDelta) {
+        addCounts(of: other)
+        other.networks.forEach { network, change in if change != 0 { networks[network, default: 0] += change } }
+    }
 }
 
 /// The reach of a territory (its companies and those below it), or of every
 /// company: the figures of `essaim query reach`, kept as companies change.
-struct ReachRecord: StoredRecord, Equatable {
+struct ReachRecord: StoredRecord, ReachCounts, Equatable {
     var companies = 0, members = 0, applicants = 0, participants = 0, inSeveralNetworks = 0
     /// Companies reached per network, in network id order.
     var networks: [(network: String, companies: Int)] = []
@@ -60,29 +86,34 @@ struct ReachRecord: StoredRecord, Equatable {
             && a.networks.map(\.network) == b.networks.map(\.network) && a.networks.map(\.companies) == b.networks.map(\.companies)
     }
 
-    /// Adds what companies' changes added to a territory's own reach.
+    /// Adds what companies' changes added to the reach, keeping the networks
+    /// in id order without zeros: the changes sorted, then merged into the
+    /// list in one pass (every company's reach lists every network; a search
+    /// and an insertion per change, for each territory below, took 4.5 % of
+    /// a 5 M-event replay's folding thread).
     mutating func apply(_ delta: ReachDelta) {
-        companies += delta.companies
-        members += delta.members
-        applicants += delta.applicants
-        participants += delta.participants
-        inSeveralNetworks += delta.inSeveralNetworks
-        delta.networks.forEach { network, change in if change != 0 { count(network, change) } }
-    }
-
-    /// Adds `delta` to `network`'s count, keeping the list in id order without zeros.
-    private mutating func count(_ network: String, _ delta: Int) {
-        var low = 0, high = networks.count
-        while low < high {
-            let mid = (low + high) / 2
-            if networks[mid].network < network { low = mid + 1 } else { high = mid }
+        addCounts(of: delta)
+        var changes: [(network: String, change: Int)] = []
+        delta.networks.forEach { network, change in if change != 0 { changes.append((network, change)) } }
+        guard !changes.isEmpty else { return }
+        changes.sort { $0.network < $1.network }
+        var merged: [(network: String, companies: Int)] = []
+        merged.reserveCapacity(networks.count + changes.count)
+        var next = networks.startIndex
+        for (network, change) in changes {
+            while next < networks.endIndex && networks[next].network < network {
+                merged.append(networks[next])
+                next += 1
+            }
+            var companies = change
+            if next < networks.endIndex && networks[next].network == network {
+                companies += networks[next].companies
+                next += 1
+            }
+            if companies != 0 { merged.append((network, companies)) }
         }
-        if low < networks.count && networks[low].network == network {
-            networks[low].companies += delta
-            if networks[low].companies == 0 { networks.remove(at: low) }
-        } else {
-            networks.insert((network, delta), at: low)
-        }
+        merged.append(contentsOf: networks[next...])
+        networks = merged
     }
 
     init(from r: inout ByteReader) throws {
@@ -138,12 +169,18 @@ extension Entities {
     }
 
     /// Adds the pending changes to every company's reach, each territory's and
-    /// its ancestors'; the fold calls it before writing back.
+    /// its ancestors'; the fold calls it before writing back. The changes are
+    /// summed per scope first, so that a scope above many territories (a
+    /// region, every company) is changed once.
     func settleReach() throws {
+        var scopes = IDMap<ReachDelta>()
         try pendingReach.forEach { territory, delta in
             for scope in try reachScopes(territory.isEmpty ? nil : territory) {
-                try reaches.upsert(scope, initial: { ReachRecord() }) { $0.apply(delta) }
+                scopes[scope, default: ReachDelta()].add(delta)
             }
+        }
+        try scopes.forEach { scope, delta in
+            try reaches.upsert(scope, initial: { ReachRecord() }) { $0.apply(delta) }
         }
         pendingReach.removeAll()
     }
