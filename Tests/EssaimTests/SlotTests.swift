@@ -61,11 +61,14 @@ import Testing
             grown.reserveCapacity(64)
             grown += text
             #expect(grown.smallUTF8 == nil)
-            for other in [copy, grown] {
+            for other in [text, copy, grown] {
                 #expect(other.withUTF8Bytes { Array($0) } == bytes)
+                // Written after other bytes, then followed by more: the length, the bytes, nothing else.
                 var writer = ByteWriter()
+                writer.u8(0xAA)
                 writer.text(other)
-                #expect(writer.bytes == [UInt8(bytes.count)] + bytes)
+                writer.u8(0xBB)
+                #expect(writer.bytes == [0xAA, UInt8(bytes.count)] + bytes + [0xBB])
             }
         }
     }

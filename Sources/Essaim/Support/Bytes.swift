@@ -80,7 +80,17 @@ struct ByteWriter {
     mutating func zigzag(_ v: Int64) { varint(UInt64(bitPattern: (v << 1) ^ (v >> 63))) }
 
     /// A string with a varint length prefix.
+    ///
+    /// A string of up to 15 bytes (most ids) is written from its own two
+    /// words (``Swift/String/smallUTF8``), its length (one varint byte)
+    /// shifted in before them: one append of at most 16 bytes rather than
+    /// two, without copying the words aside first.
     mutating func text(_ s: String) {
+        if let (low, high, count) = s.smallUTF8 {
+            var words = (UInt64(count) | low << 8, low >> 56 | high << 8)
+            withUnsafeBytes(of: &words) { append(UnsafeRawBufferPointer(start: $0.baseAddress, count: count + 1)) }
+            return
+        }
         s.withUTF8Bytes { text in
             varint(UInt64(text.count))
             append(text)
