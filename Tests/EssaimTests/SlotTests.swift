@@ -338,6 +338,35 @@ extension SlotTests {
         return keys.shuffled()
     }()
 
+    @Test("keys sharing their first 8, 16 or 24 bytes, or differing only in zeros past their end, sort as LMDB sorts them")
+    func keysSortPastTheirPrefix() {
+        var random = SplitMix64(seed: 8)
+        var keys: Set<[UInt8]> = []
+        // Ids as the fold makes them, many to a program: runs longer than a comparison sort takes.
+        for _ in 0 ..< 3_000 {
+            let id = "n\(Int.random(in: 0 ..< 3, using: &random))-p\(Int.random(in: 0 ..< 2, using: &random))-cohort-"
+                + "\(Int.random(in: 0 ..< 4, using: &random))-application-\(Int.random(in: 0 ..< 500, using: &random))"
+            keys.insert([0x41] + Array(id.utf8))
+        }
+        for length in 0 ... 30 {
+            keys.insert([UInt8](repeating: 0x41, count: length))
+            keys.insert([UInt8](repeating: 0, count: length))
+            keys.insert([UInt8](repeating: 0xFF, count: length) + [0])
+        }
+        let expected = keys.sorted { $0.lexicographicallyPrecedes($1) }
+        for count in [0, 1, 2, 32, 33, 100, keys.count] {
+            let some = Array(keys.shuffled(using: &random).prefix(count))
+            var batch = ProjectionWriteBatch(records: some.count)
+            for key in some { key.withUnsafeBytes { batch.add(key: $0) { _ in } } }
+            var seen: [[UInt8]] = []
+            batch.forEachSorted { key, _ in seen.append(Array(key)) }
+            #expect(seen == some.sorted { $0.lexicographicallyPrecedes($1) }, "\(count) keys")
+        }
+        var slots = ByteSlots()
+        for key in keys.shuffled(using: &random) { _ = key.withUnsafeBytes { slots.insert($0, hash: IDSlots.hash($0)) } }
+        #expect(slots.sortedSlots().map { slot in slots.withKey(slot) { Array($0) } } == expected)
+    }
+
     @Test("a batch and a set of byte keys sort their keys as LMDB does: bytes unsigned, a prefix first")
     func keysSortAsLMDBDoes() {
         let expected = Self.byteKeys.sorted { $0.lexicographicallyPrecedes($1) }

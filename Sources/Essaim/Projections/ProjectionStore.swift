@@ -95,8 +95,8 @@ struct ProjectionWriteBatch {
         self.inKeyOrder = inKeyOrder
     }
 
-    private struct Entry {
-        /// The key's first 8 bytes, big-endian, zero-padded: orders most pairs without reading the buffer.
+    private struct Entry: KeyOrdered {
+        /// The sort's scratch.
         var prefix: UInt64
         var key: Int32
         var value: Int32
@@ -157,10 +157,7 @@ struct ProjectionWriteBatch {
         try buffer.bytes.withUnsafeBytes { bytes in
             func key(_ e: Entry) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[Int(e.key)..<Int(e.value)]) }
             func value(_ e: Entry) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[Int(e.value)..<Int(e.end)]) }
-            if !inKeyOrder {
-                for index in entries.indices { entries[index].prefix = Self.prefix(key(entries[index])) }
-                entries.sort { a, b in a.prefix != b.prefix ? a.prefix < b.prefix : Self.precedes(key(a), key(b)) }
-            }
+            if !inKeyOrder { sortInKeyOrder(&entries, key: key) }
             for index in entries.indices {
                 if ahead > 0 {
                     if index + 2 * ahead < entries.count {
@@ -171,14 +168,6 @@ struct ProjectionWriteBatch {
                 try body(key(entries[index]), value(entries[index]))
             }
         }
-    }
-
-    /// A key's first 8 bytes, big-endian, zero-padded: keys whose prefixes
-    /// differ sort as their prefixes do.
-    static func prefix(_ key: UnsafeRawBufferPointer) -> UInt64 {
-        var prefix: UInt64 = 0
-        for byte in key.prefix(8) { prefix = prefix << 8 | UInt64(byte) }
-        return key.count >= 8 ? prefix : prefix << (8 * UInt64(8 - key.count))
     }
 
     /// Whether `a` sorts before `b`: bytes compared unsigned, a prefix first.

@@ -235,15 +235,19 @@ struct ByteSlots {
         return try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start ..< Int(ends[slot])])) }
     }
 
+    private struct Ordered: KeyOrdered {
+        var prefix: UInt64 = 0
+        let slot: Int
+    }
+
     /// The slots in their keys' order (bytes compared as LMDB compares keys).
     func sortedSlots() -> [Int] {
         bytes.withUnsafeBytes { bytes in
             func key(_ slot: Int) -> UnsafeRawBufferPointer {
                 UnsafeRawBufferPointer(rebasing: bytes[(slot == 0 ? 0 : Int(ends[slot - 1])) ..< Int(ends[slot])])
             }
-            // By each key's first 8 bytes first: most pairs never read the buffer.
-            var order = (0 ..< count).map { (prefix: ProjectionWriteBatch.prefix(key($0)), slot: $0) }
-            order.sort { a, b in a.prefix != b.prefix ? a.prefix < b.prefix : ProjectionWriteBatch.precedes(key(a.slot), key(b.slot)) }
+            var order = (0 ..< count).map { Ordered(slot: $0) }
+            sortInKeyOrder(&order) { key($0.slot) }
             return order.map(\.slot)
         }
     }
