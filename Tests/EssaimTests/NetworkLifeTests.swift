@@ -232,9 +232,11 @@ import Testing
         var random = SplitMix64(seed: 20_261_207)
         // Ids that sort apart from their bytes' order too (String order, as the record keeps).
         let ids = (0 ..< 40).map { "n\($0)" } + ["é", "e", "Z", "a-long-network-identifier-\(1)", ""]
+        // One sum for every round, emptied at each, as a write-back's settle reuses it.
+        var summed = ReachDelta()
         for _ in 0 ..< 300 {
-            var record = ReachRecord(), model: [String: Int] = [:]
-            var summed = ReachDelta(), applied = ReachRecord()
+            var record = ReachRecord(), model: [String: Int] = [:], applied = ReachRecord()
+            summed.removeAll()
             for _ in 0 ..< Int.random(in: 1 ... 6, using: &random) {
                 var delta = ReachDelta()
                 delta.companies = Int.random(in: -2 ... 2, using: &random)

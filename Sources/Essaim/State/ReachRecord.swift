@@ -64,6 +64,12 @@ struct ReachDelta: ReachCounts {
         for network in after where !before.contains(network) { networks[network, default: 0] += 1 }
     }
 
+    /// No change, keeping the room the networks' took.
+    mutating func removeAll() {
+        (companies, members, applicants, participants, inSeveralNetworks) = (0, 0, 0, 0, 0)
+        networks.removeAll()
+    }
+
     /// Adds the changes of `other` (another territory's, summed into a scope above both).
     mutating func add(_ other: ReachDelta) {
         addCounts(of: other)
@@ -173,14 +179,17 @@ extension Entities {
     /// summed per scope first, so that a scope above many territories (a
     /// region, every company) is changed once.
     func settleReach() throws {
-        var scopes = IDMap<ReachDelta>()
+        // Each scope's territories, by index in `deltas`; one scope's sum at a time.
+        var deltas: [ReachDelta] = [], below = IDMap<[Int]>()
         try pendingReach.forEach { territory, delta in
-            for scope in try reachScopes(territory.isEmpty ? nil : territory) {
-                scopes[scope, default: ReachDelta()].add(delta)
-            }
+            for scope in try reachScopes(territory.isEmpty ? nil : territory) { below[scope, default: []].append(deltas.count) }
+            deltas.append(delta)
         }
-        try scopes.forEach { scope, delta in
-            try reaches.upsert(scope, initial: { ReachRecord() }) { $0.apply(delta) }
+        var sum = ReachDelta()
+        try below.forEach { scope, territories in
+            sum.removeAll()
+            for territory in territories { sum.add(deltas[territory]) }
+            try reaches.upsert(scope, initial: { ReachRecord() }) { $0.apply(sum) }
         }
         pendingReach.removeAll()
     }
