@@ -52,7 +52,7 @@ public struct LedgerConfiguration: Sendable {
 /// are serialized by LMDB (also across processes).
 public final class Ledger: Sendable {
     /// The version of Essaim (the library and the `essaim` command), as in `CHANGELOG.md`.
-    public static let essaimVersion = "0.4.22"
+    public static let essaimVersion = "0.4.23"
 
     /// The ledger's directory.
     public let path: String
