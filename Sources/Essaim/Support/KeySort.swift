@@ -9,35 +9,33 @@ protocol KeyOrdered {
 /// bytes compared unsigned, a prefix first). No two items may have the same key.
 ///
 /// A comparison sort of a write-back's records took about 650 instructions a
-/// key (some 15 comparisons each, through a closure), 400 with this one. It
-/// sorts by the keys' first 8 bytes, as one word: with a radix sort (a pass
-/// per byte, last first, skipping any byte every key shares), or for a few
-/// hundred keys by comparing the words. Each run of keys sharing those 8
-/// bytes is then sorted by the next 8, and so on; a run of a few keys, by
-/// comparing the keys. It takes a scratch copy of `items`.
+/// key (some 15 comparisons each, through a closure), and room for half of
+/// them. This one sorts by the keys' first 8 bytes, as one word: with a
+/// radix sort in place (by the first byte that differs, then each bucket by
+/// the next) down to a few dozen keys, which it sorts by comparing the
+/// words. Each run of keys sharing those 8 bytes is then sorted by the next
+/// 8, and so on; a run of a few keys, by comparing the keys. (A radix sort
+/// through a copy, a byte at a time from the last, ran a quarter faster, but
+/// the copy of a large import's 740,000 held keys raised its peak memory by
+/// 6 MB.)
 func sortInKeyOrder<Item: KeyOrdered>(_ items: inout [Item], key: (Item) -> UnsafeRawBufferPointer) {
     guard items.count > 1 else { return }
-    var spare = items
     withoutActuallyEscaping(key) { key in
         items.withUnsafeMutableBufferPointer { items in
-            spare.withUnsafeMutableBufferPointer { spare in
-                KeySort(items: items, spare: spare, key: key).sort(0 ..< items.count, from: 0)
-            }
+            KeySort(items: items, key: key).sort(0 ..< items.count, from: 0)
         }
     }
 }
 
 private struct KeySort<Item: KeyOrdered> {
     let items: UnsafeMutableBufferPointer<Item>
-    /// As large as `items`: where a radix pass moves them.
-    let spare: UnsafeMutableBufferPointer<Item>
     let key: (Item) -> UnsafeRawBufferPointer
 
     /// Runs of at most this many keys are sorted by comparing them.
     static var compared: Int { 32 }
     /// Runs of at most this many keys are sorted by comparing their 8-byte
-    /// words: below it, a radix sort's 2,048 counts cost more.
-    static var comparedByPrefix: Int { 512 }
+    /// words: below it, a radix pass's 256 buckets cost more.
+    static var comparedByPrefix: Int { 64 }
 
     /// Sorts `range`, whose keys share their first `depth` bytes.
     func sort(_ range: Range<Int>, from depth: Int) {
@@ -48,12 +46,7 @@ private struct KeySort<Item: KeyOrdered> {
             items[index].prefix = key.count > depth ? Self.prefix(UnsafeRawBufferPointer(rebasing: key[depth...])) : 0
             longest = max(longest, key.count)
         }
-        if range.count <= Self.comparedByPrefix {
-            var run = UnsafeMutableBufferPointer(rebasing: items[range])
-            run.sort { $0.prefix < $1.prefix }
-        } else {
-            radix(range)
-        }
+        sortByPrefix(range)
         // Runs sharing the 8 bytes: by the next 8 while some key has more, else
         // (keys that differ only in zeros past their end) by comparing them.
         var start = range.lowerBound
@@ -86,36 +79,53 @@ private struct KeySort<Item: KeyOrdered> {
         run.sort { key($0).keyOrder(key($1)) < 0 }
     }
 
-    /// Sorts `range` by `prefix`, least significant byte first.
-    private func radix(_ range: Range<Int>) {
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: 8 * 256) { counts in
-            counts.initialize(repeating: 0)
-            for index in range {
-                var prefix = items[index].prefix
-                for byte in 0 ..< 8 {
-                    counts[byte << 8 | Int(truncatingIfNeeded: prefix & 0xFF)] += 1
-                    prefix >>= 8
+    /// Sorts `range` by `prefix`: a radix sort in place by the most
+    /// significant byte the prefixes do not all share, then each bucket by
+    /// the bytes below; a bucket of a few hundred by comparing the prefixes.
+    private func sortByPrefix(_ range: Range<Int>) {
+        if range.count <= Self.comparedByPrefix {
+            var run = UnsafeMutableBufferPointer(rebasing: items[range])
+            return run.sort { $0.prefix < $1.prefix }
+        }
+        var all = UInt64.max, any: UInt64 = 0
+        for index in range {
+            all &= items[index].prefix
+            any |= items[index].prefix
+        }
+        let differ = all ^ any
+        guard differ != 0 else { return }
+        let shift = UInt64((63 - differ.leadingZeroBitCount) / 8 * 8)
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * 256) { buckets in
+            let (heads, ends) = (UnsafeMutableBufferPointer(rebasing: buckets[..<256]),
+                                 UnsafeMutableBufferPointer(rebasing: buckets[256...]))
+            ends.initialize(repeating: 0)
+            for index in range { ends[Int(truncatingIfNeeded: items[index].prefix >> shift & 0xFF)] += 1 }
+            var offset = range.lowerBound
+            for value in 0 ..< 256 {
+                heads[value] = offset
+                offset += ends[value]
+                ends[value] = offset
+            }
+            // Each item swapped into its bucket's next place until the one in
+            // hand belongs to the bucket being filled.
+            for value in 0 ..< 256 {
+                while heads[value] < ends[value] {
+                    var item = items[heads[value]]
+                    var target = Int(truncatingIfNeeded: item.prefix >> shift & 0xFF)
+                    while target != value {
+                        swap(&item, &items[heads[target]])
+                        heads[target] += 1
+                        target = Int(truncatingIfNeeded: item.prefix >> shift & 0xFF)
+                    }
+                    items[heads[value]] = item
+                    heads[value] += 1
                 }
             }
-            var (source, target) = (items, spare)
-            for byte in 0 ..< 8 {
-                let shift = UInt64(8 * byte)
-                func digit(_ item: Item) -> Int { byte << 8 | Int(truncatingIfNeeded: item.prefix >> shift & 0xFF) }
-                // A byte every key shares orders nothing.
-                if counts[digit(source[range.lowerBound])] == range.count { continue }
-                var offset = range.lowerBound
-                for value in byte << 8 ..< (byte + 1) << 8 {
-                    (counts[value], offset) = (offset, offset + counts[value])
-                }
-                for index in range {
-                    let item = source[index], digit = digit(item)
-                    target[counts[digit]] = item
-                    counts[digit] += 1
-                }
-                swap(&source, &target)
-            }
-            if source.baseAddress != items.baseAddress {
-                for index in range { items[index] = source[index] }
+            guard shift > 0 else { return }
+            var start = range.lowerBound
+            for value in 0 ..< 256 where ends[value] > start {
+                if ends[value] - start > 1 { sortByPrefix(start ..< ends[value]) }
+                start = ends[value]
             }
         }
     }
