@@ -64,7 +64,7 @@ struct ReachDelta: ReachCounts {
         for network in after where !before.contains(network) { networks[network, default: 0] += 1 }
     }
 
-    /// No change, keeping the room the networks' took.
+    /// No change, keeping the room its networks took.
     mutating func removeAll() {
         (companies, members, applicants, participants, inSeveralNetworks) = (0, 0, 0, 0, 0)
         networks.removeAll()

@@ -16,8 +16,8 @@ protocol KeyOrdered {
 /// words. Each run of keys sharing those 8 bytes is then sorted by the next
 /// 8, and so on; a run of a few keys, by comparing the keys. (A radix sort
 /// through a copy, a byte at a time from the last, ran a quarter faster, but
-/// the copy of a large import's 740,000 held keys raised its peak memory by
-/// 6 MB.)
+/// the copy of a 1 M-event import's 740,000 held keys raised its peak
+/// memory by 8 MB.)
 func sortInKeyOrder<Item: KeyOrdered>(_ items: inout [Item], key: (Item) -> UnsafeRawBufferPointer) {
     guard items.count > 1 else { return }
     withoutActuallyEscaping(key) { key in
@@ -81,7 +81,8 @@ private struct KeySort<Item: KeyOrdered> {
 
     /// Sorts `range` by `prefix`: a radix sort in place by the most
     /// significant byte the prefixes do not all share, then each bucket by
-    /// the bytes below; a bucket of a few hundred by comparing the prefixes.
+    /// the bytes below; a bucket of up to ``comparedByPrefix`` by comparing
+    /// the prefixes.
     private func sortByPrefix(_ range: Range<Int>) {
         if range.count <= Self.comparedByPrefix {
             var run = UnsafeMutableBufferPointer(rebasing: items[range])
